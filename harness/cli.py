@@ -1,0 +1,173 @@
+"""The `harness` command: thin argument parsing over the pipeline's stages. Never prompts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from harness.errors import HarnessError
+
+EXIT_BAD_INPUT = 2
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="YAML config file (defaults apply to what it leaves out)")
+    parser.add_argument("--out", help="run directory (default: runs/<timestamp>)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="override one config value; repeatable")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from what it saved")
+    parser.add_argument("--overwrite", action="store_true", help="delete what --out holds and start again")
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="harness", description="Train and benchmark code LLMs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="train and/or evaluate (the whole pipeline)")
+    run.add_argument("--train", action="store_true", help="fine-tune a LoRA adapter")
+    run.add_argument("--eval", action="store_true", help="evaluate base and adapter on held-out problems")
+    _common(run)
+
+    ev = sub.add_parser("eval", help="evaluate existing adapters and the base model")
+    ev.add_argument("--adapter", action="append", default=[], metavar="PATH", help="PEFT adapter directory; repeatable")
+    ev.add_argument("--base", action=argparse.BooleanOptionalAction, default=True, help="also evaluate the base model")
+    _common(ev)
+
+    report = sub.add_parser("report", help="(re)write a run's report.md and report.html")
+    report.add_argument("run_dir", help="run directory")
+
+    judge = sub.add_parser("judge", help="judge one program against one problem package")
+    judge.add_argument("solution", help="Python source file")
+    judge.add_argument("problem", help="Kattis / ICPC problem package directory")
+    judge.add_argument("--json", action="store_true", help="print one JSON object")
+    judge.add_argument("--sandbox", default="auto", help="sandbox kind: auto or process")
+    judge.add_argument("--all-tests", action="store_true", help="run every test instead of stopping at the first failure")
+    return parser
+
+
+def _out_dir(value: str | None) -> Path:
+    return Path(value) if value else Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+
+
+def _load(args):
+    from harness.config import load_config
+    from harness.rundir import RunDir
+
+    config_path = args.config
+    if args.resume and not config_path and args.out and RunDir(Path(args.out)).config.exists():
+        config_path = RunDir(Path(args.out)).config  # resuming reuses exactly what ran
+    return load_config(config_path, args.overrides)
+
+
+def cmd_run(args) -> int:
+    """`harness run`."""
+    from harness.pipeline import run_pipeline
+
+    if not (args.train or args.eval):
+        raise HarnessError("run: pass --train, --eval or both")
+    if args.resume and not args.out:
+        raise HarnessError("--resume needs --out RUN_DIR")
+    config = _load(args)
+    run = run_pipeline(config, _out_dir(args.out), do_train=args.train, do_eval=args.eval,
+                       resume=args.resume, overwrite=args.overwrite, quiet=args.quiet)
+    print(f"run written to {run.root}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    """`harness eval`."""
+    from harness.pipeline import adapter_labels, run_pipeline
+
+    adapters = adapter_labels(args.adapter)
+    if not adapters and not args.base:
+        raise HarnessError("eval: nothing to evaluate (no --adapter and --no-base)")
+    config = _load(args)
+    run = run_pipeline(config, _out_dir(args.out), do_train=False, do_eval=True, adapters=adapters,
+                       include_base=args.base, resume=args.resume, overwrite=args.overwrite, quiet=args.quiet)
+    print(f"run written to {run.root}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    """`harness report RUN_DIR`: rescore what is journaled, then render."""
+    from reports import write_reports
+
+    root = Path(args.run_dir)
+    if not root.is_dir():
+        raise HarnessError(f"report: {root} is not a run directory")
+    _rescore(root)
+    paths = write_reports(root)
+    print("\n".join(str(p) for p in paths))
+    return 0
+
+
+def _rescore(root: Path) -> None:
+    from harness.config import load_config
+    from harness.pipeline import score
+    from harness.rundir import RunDir
+
+    run = RunDir(root)
+    labels = sorted(r.parent.name for r in run.eval.glob("*/results.jsonl"))
+    if labels and run.config.exists():
+        score(run, load_config(run.config), labels)
+
+
+def cmd_judge(args) -> int:
+    """`harness judge SOLUTION PROBLEM`."""
+    from harness.problems.kattis import load_package
+    from judges import JudgeSettings, judge
+    from sandboxes import make_sandbox
+
+    source_path = Path(args.solution)
+    if not source_path.is_file():
+        raise HarnessError(f"judge: solution file not found: {source_path}")
+    try:
+        source = source_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise HarnessError(f"judge: {source_path} is not UTF-8 text") from None
+    problem = load_package(Path(args.problem))
+    try:
+        sandbox = make_sandbox(args.sandbox)
+    except ValueError as exc:
+        raise HarnessError(f"--sandbox: {exc}") from None
+    settings = JudgeSettings(time_limit_s=problem.time_limit_s, memory_mb=problem.memory_limit_mb,
+                             stop_on_failure=not args.all_tests)
+    judgement = judge(source, problem.tests, problem.output_rule, settings, sandbox)
+    if args.json:
+        print(json.dumps({
+            "verdict": judgement.verdict.value,
+            "tests": [{"name": t.name, "verdict": t.verdict.value, "wall_s": t.wall_s, "cpu_s": t.cpu_s,
+                       "max_rss_mb": t.max_rss_mb} for t in judgement.tests],
+            "sandbox": sandbox.kind,
+            "detail": judgement.detail,
+        }))
+    else:
+        for t in judgement.tests:
+            print(f"{t.name:<24} {t.verdict.value:<4} {t.cpu_s:6.3f}s {t.max_rss_mb:7.1f} MB  {t.detail}")
+        print(f"verdict: {judgement.verdict.value}" + (f" ({judgement.detail})" if judgement.detail else ""))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "eval": cmd_eval, "report": cmd_report, "judge": cmd_judge}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: bad input is one line on stderr and exit status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except HarnessError as exc:
+        print(f"harness: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("harness: interrupted; rerun with --resume to continue", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

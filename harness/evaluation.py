@@ -1,0 +1,140 @@
+"""The evaluation loop: sample completions per label, extract code, judge it; both journaled.
+
+Each stage writes one JSONL line per (problem, sample) keyed by a content hash, so a rerun
+does only what is missing and a changed setting never reuses a stale record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from harness.config import RunConfig
+from harness.extraction import extract_code
+from harness.generation import Engine, Request, Sampling
+from harness.problems import Problem
+from harness.prompts import generation_messages
+from harness.rundir import RunDir
+from judges import JudgeSettings, judge
+
+SCHEMA = 1
+
+
+def _sha(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def file_digest(path: str | None) -> str:
+    """Content hash of an adapter's weights (what makes two adapters the same), or 'base'."""
+    if path is None:
+        return "base"
+    weights = Path(path) / "adapter_model.safetensors"
+    return hashlib.sha256(weights.read_bytes()).hexdigest()[:16] if weights.exists() else _sha(str(path))
+
+
+def generate(
+    engine: Engine,
+    run: RunDir,
+    label: str,
+    adapter_path: str | None,
+    problems: list[Problem],
+    sampling: Sampling,
+    model_id: str,
+    progress,
+) -> None:
+    """Append completions for every (problem, sample) of `label` not yet in its journal."""
+    journal = run.completions(label)
+    done = journal.keys()
+    adapter_hash = file_digest(adapter_path)
+    task = progress.add_task(f"generating · {label}", total=len(problems))
+    for problem in problems:
+        messages = generation_messages(problem)
+        prompt = engine.render(messages)
+        prompt_hash = _sha(prompt)
+        keys = [
+            _sha(model_id, adapter_hash, prompt_hash, dataclasses.asdict(sampling), sample)
+            for sample in range(sampling.n)
+        ]
+        if all(key in done for key in keys):
+            progress.advance(task)
+            continue
+        completions = engine.generate([Request(problem.id, messages)], sampling, adapter=label if adapter_path else None)[0]
+        records = [
+            {
+                "schema": SCHEMA,
+                "key": key,
+                "label": label,
+                "problem_id": problem.id,
+                "sample": sample,
+                "prompt_hash": prompt_hash,
+                "adapter_hash": adapter_hash,
+                "text": completion.text,
+                "finish_reason": completion.finish_reason,
+                "prompt_tokens": completion.prompt_tokens,
+                "completion_tokens": completion.completion_tokens,
+            }
+            for sample, (key, completion) in enumerate(zip(keys, completions, strict=True))
+            if key not in done
+        ]
+        journal.append_many(records)
+        progress.advance(task)
+
+
+def _judge_one(record: dict, problem: Problem, config: RunConfig, sandbox) -> dict:
+    extraction = extract_code(record["text"])
+    settings = JudgeSettings(
+        time_limit_s=problem.time_limit_s,
+        memory_mb=problem.memory_limit_mb,
+        stop_on_failure=config.eval.stop_on_failure,
+    )
+    judgement = judge(extraction.code, problem.tests, problem.output_rule, settings, sandbox)
+    return {
+        "schema": SCHEMA,
+        "key": record["key"],
+        "label": record["label"],
+        "problem_id": record["problem_id"],
+        "sample": record["sample"],
+        "code": extraction.code,
+        "think_closed": extraction.think_closed,
+        "extraction": extraction.reason or "ok",
+        "finish_reason": record["finish_reason"],
+        "verdict": judgement.verdict.value,
+        "detail": judgement.detail,
+        "tests": [dict(dataclasses.asdict(t), verdict=t.verdict.value) for t in judgement.tests],
+    }
+
+
+def judge_completions(run: RunDir, label: str, problems: Mapping[str, Problem], config: RunConfig, sandbox, progress) -> None:
+    """Judge every completion of `label` that has no result yet, in parallel sandboxes."""
+    results = run.results(label)
+    done = results.keys()
+    pending = [r for r in run.completions(label) if r["key"] not in done and r["problem_id"] in problems]
+    task = progress.add_task(f"judging · {label}", total=len(pending))
+    with ThreadPoolExecutor(max_workers=config.eval.workers) as pool:
+        futures = [pool.submit(_judge_one, r, problems[r["problem_id"]], config, sandbox) for r in pending]
+        for future in as_completed(futures):
+            results.append(future.result())
+            progress.advance(task)
+
+
+def evaluate(
+    config: RunConfig,
+    run: RunDir,
+    engine: Engine,
+    labels: Mapping[str, str | None],
+    problems: list[Problem],
+    sandbox,
+    model_id: str,
+    sampling: Sampling,
+    progress,
+) -> None:
+    """Generate, then judge, every label (base and adapters) on the same problems and settings."""
+    for label, adapter_path in labels.items():
+        generate(engine, run, label, adapter_path, problems, sampling, model_id, progress)
+    by_id = {p.id: p for p in problems}
+    for label in labels:
+        judge_completions(run, label, by_id, config, sandbox, progress)

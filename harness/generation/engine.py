@@ -1,0 +1,57 @@
+"""The engine interface: chat prompts in, n completions per prompt out, for the base or an adapter."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Sampling settings shared by every engine."""
+
+    n: int
+    temperature: float
+    top_p: float
+    max_new_tokens: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class Request:
+    """One chat prompt; `key` (the problem id) seeds its samples so reruns reproduce them."""
+
+    key: str
+    messages: list[dict]
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One sampled completion with its token accounting."""
+
+    text: str
+    finish_reason: str  # "stop" or "length" (truncated at max_new_tokens)
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class Engine(Protocol):
+    """Anything that samples completions; `adapter` is a label given at construction, None for the base."""
+
+    name: str
+
+    def render(self, messages: list[dict]) -> str:
+        """The prompt text the model sees (chat template applied, generation prompt added)."""
+        ...
+
+    def generate(self, requests: Sequence[Request], sampling: Sampling, adapter: str | None) -> list[list[Completion]]:
+        """`sampling.n` completions for each request, in request order."""
+        ...
+
+
+def request_seed(base_seed: int, key: str) -> int:
+    """A per-request seed that depends only on the run's seed and the request key."""
+    digest = hashlib.sha256(f"{base_seed}:{key}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")

@@ -1,0 +1,27 @@
+"""Resolve a model name to something `from_pretrained` loads: a hub id or a local directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.errors import ConfigError
+
+BUILTIN_PREFIX = "builtin:"
+
+
+def resolve_model(name_or_path: str) -> str:
+    """`builtin:tiny-qwen3[-sSEED]` builds (once) the tiny local model; anything else passes through."""
+    if not name_or_path.startswith(BUILTIN_PREFIX):
+        return name_or_path
+    name = name_or_path[len(BUILTIN_PREFIX) :]
+    base, _, seed = name.partition("-s")
+    if base != "tiny-qwen3" or (seed and not seed.isdigit()):
+        raise ConfigError(f"model.name_or_path: unknown builtin model '{name}' (known: tiny-qwen3)")
+    from harness.models.tiny import tiny_qwen3
+
+    return str(tiny_qwen3(seed=int(seed or 0)))
+
+
+def is_local(name_or_path: str) -> bool:
+    """Whether the model lives in a local directory rather than on the hub."""
+    return Path(name_or_path).is_dir()

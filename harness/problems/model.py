@@ -1,0 +1,50 @@
+"""The one in-memory problem type that every source loads into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from judges import OutputRule, TestCase
+
+
+@dataclass(frozen=True)
+class Example:
+    """An example from the statement (also judged, as a sample test)."""
+
+    input: str
+    output: str
+    name: str = ""  # the test's own name where the source has one (Kattis: sample/1)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A competitive-programming problem: statement, tests, limits and optional training data."""
+
+    id: str
+    title: str
+    description: str
+    input_format: str = ""
+    output_format: str = ""
+    note: str = ""
+    examples: tuple[Example, ...] = ()
+    hidden_tests: tuple[TestCase, ...] = ()
+    time_limit_s: float = 1.0
+    memory_limit_mb: int = 256
+    output_rule: OutputRule = OutputRule()
+    rating: int | None = None
+    tags: tuple[str, ...] = ()
+    source: str = ""
+    aliases: tuple[str, ...] = ()
+    reference_solution: str | None = None
+    wrong_solutions: tuple[str, ...] = ()
+    reasoning: str | None = None  # the `<think>` part of a training conversation
+    messages: tuple[dict, ...] | None = field(default=None, compare=False)  # ready-made SFT chat
+
+    @property
+    def tests(self) -> tuple[TestCase, ...]:
+        """All tests in judging order: the statement's examples first, then the hidden tests."""
+        samples = tuple(
+            TestCase(name=ex.name or f"sample-{i + 1}", input=ex.input, answer=ex.output, sample=True)
+            for i, ex in enumerate(self.examples)
+        )
+        return samples + self.hidden_tests

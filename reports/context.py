@@ -1,0 +1,118 @@
+"""Turn `RunData` into the rows and figures both renderers show, so markdown and HTML agree."""
+
+from __future__ import annotations
+
+from reports import charts
+from reports.rundata import RunData
+
+VERDICT_ORDER = ["AC", "WA", "TLE", "MLE", "OLE", "RE", "CE", "NO_CODE", "IE"]
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def headline(data: RunData) -> list[dict]:
+    """One row per label: every pass@k with its interval."""
+    rows = []
+    for label in data.labels:
+        scored = data.summary.get("labels", {}).get(label, {})
+        row = {"label": label, "problems": scored.get("problems", 0), "samples": scored.get("samples", 0), "scores": []}
+        for metric, s in scored.get("scores", {}).items():
+            row["scores"].append({
+                "metric": metric,
+                "text": f"{_pct(s['estimate'])} [{_pct(s['ci_low'])}, {_pct(s['ci_high'])}]",
+                **s,
+            })
+        rows.append(row)
+    return rows
+
+
+def comparisons(data: RunData) -> list[dict]:
+    """Paired differences against the base, with plain-words verdicts."""
+    words = {"better": "yes", "worse": "no (worse)", "cannot tell": "cannot tell at this sample size"}
+    rows = []
+    for c in data.summary.get("comparisons", []):
+        rows.append({
+            **c,
+            "text": f"{100 * c['difference']:+.1f} pts [{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}]",
+            "plain": f"{c['b']} better than {c['a']} on {c['metric']}: {words.get(c['verdict'], c['verdict'])}",
+        })
+    return rows
+
+
+def verdict_counts(data: RunData) -> dict[str, dict[str, int]]:
+    """Label -> verdict -> count, from the journaled results."""
+    counts: dict[str, dict[str, int]] = {}
+    for label in data.labels:
+        tally = counts.setdefault(label, {})
+        for record in data.results[label]:
+            tally[record["verdict"]] = tally.get(record["verdict"], 0) + 1
+    return counts
+
+
+def problem_rows(data: RunData) -> list[dict]:
+    """Per-problem solved counts per label, ordered by difficulty, with every sample for drill-down."""
+    ids = set(data.problems)
+    for records in data.results.values():
+        ids.update(r["problem_id"] for r in records)
+    rows = []
+    for pid in ids:
+        info = data.problems.get(pid, {"id": pid, "title": pid})
+        row = {"id": pid, "title": info.get("title", pid), "rating": info.get("rating"),
+               "statement": info.get("statement", ""), "labels": {}}
+        for label in data.labels:
+            samples = sorted((r for r in data.results[label] if r["problem_id"] == pid), key=lambda r: r["sample"])
+            for sample in samples:
+                sample["raw"] = data.completions.get(label, {}).get(sample["key"], {}).get("text", "")
+            row["labels"][label] = {
+                "solved": sum(s["verdict"] == "AC" for s in samples),
+                "samples": samples,
+            }
+        rows.append(row)
+    return sorted(rows, key=lambda r: (r["rating"] is None, r["rating"] or 0, r["id"]))
+
+
+def figures(data: RunData) -> dict[str, str]:
+    """Every chart the run's data supports, as SVG text keyed by name."""
+    made = {"training": charts.training_chart(data.metrics)}
+    first_metric = next(iter(data.summary.get("labels", {}).get("base", {}).get("scores", {})), "pass@1")
+    bars = [
+        (row["label"], s["estimate"], s["ci_low"], s["ci_high"])
+        for row in headline(data)
+        for s in row["scores"]
+        if s["metric"] == first_metric
+    ]
+    made["pass_at_k"] = charts.pass_at_k_chart(bars, first_metric)
+    made["verdicts"] = charts.verdict_chart(verdict_counts(data), VERDICT_ORDER)
+    return {name: svg for name, svg in made.items() if svg}
+
+
+def training_summary(data: RunData) -> dict | None:
+    """First and last logged values of the main training metrics."""
+    if not data.metrics:
+        return None
+    first, last = data.metrics[0], data.metrics[-1]
+    keys = ["loss", "grad_norm", "mean_token_accuracy", "tokens_per_s"]
+    return {"steps": last.get("step"), "rows": [(k, first.get(k), last.get(k)) for k in keys if k in last]}
+
+
+def build_context(data: RunData) -> dict:
+    """Everything the templates need."""
+    return {
+        "root": str(data.root),
+        "status": data.status,
+        "missing": data.missing,
+        "headline": headline(data),
+        "comparisons": comparisons(data),
+        "verdict_order": VERDICT_ORDER,
+        "verdicts": verdict_counts(data),
+        "extraction": {label: s.get("extraction", {}) for label, s in data.summary.get("labels", {}).items()},
+        "problems": problem_rows(data),
+        "labels": data.labels,
+        "training": training_summary(data),
+        "figures": figures(data),
+        "config": data.config,
+        "env": data.env,
+        "split": {k: v for k, v in data.split.items() if k in ("method", "seed", "counts")},
+    }

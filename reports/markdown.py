@@ -1,0 +1,60 @@
+"""`report.md`: headline tables and key figures, readable on GitHub (charts as SVG files beside it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    def cell(value) -> str:
+        return str("" if value is None else value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def render_markdown(context: dict, asset_dir: Path) -> str:
+    """The markdown report; writes the charts into `asset_dir` and links them relatively."""
+    asset_dir.mkdir(parents=True, exist_ok=True)
+    lines = [f"# Evaluation report: `{context['root']}`", ""]
+    status = context["status"].get("state", "unknown")
+    lines += [f"Run status: **{status}**" + (f" ({context['status']['error']})" if context["status"].get("error") else ""), ""]
+    if context["missing"]:
+        lines += ["Missing from this run: " + "; ".join(context["missing"]), ""]
+    lines += ["## Headline", ""]
+    metrics = sorted({s["metric"] for row in context["headline"] for s in row["scores"]})
+    rows = [[row["label"], row["problems"], row["samples"]] +
+            [next((s["text"] for s in row["scores"] if s["metric"] == m), "–") for m in metrics]
+            for row in context["headline"]]
+    lines += _table(["label", "problems", "samples"] + [f"{m} [95% CI]" for m in metrics], rows)
+    if context["comparisons"]:
+        lines += _table(["comparison", "difference [95% CI]", "problems", "verdict"],
+                        [[f"{c['b']} − {c['a']} ({c['metric']})", c["text"], c["problems"], c["plain"]]
+                         for c in context["comparisons"]])
+    for name, svg in context["figures"].items():
+        (asset_dir / f"{name}.svg").write_text(svg, encoding="utf-8")
+        lines += [f"![{name}]({asset_dir.name}/{name}.svg)", ""]
+    if context["training"]:
+        lines += ["## Training", "", f"Steps logged up to: {context['training']['steps']}", ""]
+        lines += _table(["metric", "first", "last"], [[k, _num(a), _num(b)] for k, a, b in context["training"]["rows"]])
+    if context["verdicts"]:
+        lines += ["## Verdicts", ""]
+        order = [v for v in context["verdict_order"] if any(v in c for c in context["verdicts"].values())]
+        lines += _table(["label"] + order, [[label] + [counts.get(v, 0) for v in order]
+                                            for label, counts in context["verdicts"].items()])
+    if context["problems"]:
+        lines += ["## Problems", ""]
+        labels = context["labels"]
+        lines += _table(["problem", "rating"] + [f"{label} solved" for label in labels],
+                        [[p["title"], p["rating"]] + [_solved(p, label) for label in labels] for p in context["problems"]])
+    return "\n".join(lines)
+
+
+def _solved(problem: dict, label: str) -> str:
+    entry = problem["labels"].get(label, {})
+    return f"{entry.get('solved', 0)}/{len(entry.get('samples', []))}"
+
+
+def _num(value) -> str:
+    return "–" if value is None else f"{value:.4g}"

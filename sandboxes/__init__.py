@@ -1,0 +1,32 @@
+"""Run untrusted programs (every generated solution) with limits and isolation.
+
+Knows nothing about problems or verdicts: it takes an argv, stdin bytes, files for a fresh
+working directory and `Limits`, and returns an `Execution` record. A misbehaving program
+yields data; only a failure of the sandbox itself raises `SandboxError`.
+
+Threat model of the `process` sandbox (reduced isolation, the walking skeleton's level):
+- covered: runaway CPU and wall time (rlimit + timer, whole process group killed), memory
+  (address-space rlimit), huge files (file-size rlimit), descriptor exhaustion, output
+  floods (stdout/stderr drained concurrently and capped; an overflow kills the run), the
+  harness's environment variables (the child gets a minimal fresh environment), stray
+  files (a fresh temporary working directory, removed afterwards), core dumps;
+- not covered: the filesystem view (the program can read what the harness's user can read
+  and write outside its directory), the network, other processes of the same user
+  (`kill(-1)`), fork bombs, and descendants that leave the process group with `setsid`.
+  Those need namespaces: the bubblewrap sandbox closes them.
+"""
+
+from sandboxes.process import ProcessSandbox, clean_environment
+from sandboxes.result import Execution, LimitHit, Limits, SandboxError
+
+KINDS = ("auto", "process")
+
+
+def make_sandbox(kind: str = "auto") -> ProcessSandbox:
+    """The sandbox of the given kind; 'auto' picks the strongest one this machine supports."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown sandbox kind '{kind}' (known: {', '.join(KINDS)})")
+    return ProcessSandbox()
+
+
+__all__ = ["KINDS", "Execution", "LimitHit", "Limits", "ProcessSandbox", "SandboxError", "clean_environment", "make_sandbox"]

@@ -1,0 +1,217 @@
+"""Run an untrusted program in a plain subprocess under rlimits, in its own session and temp dir.
+
+This is the *reduced* isolation level: it bounds time, memory, file size, open files and
+output, hides the harness's environment and kills the whole process group at the end, but
+it shares the host's filesystem view, network and user id with the harness.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import resource
+import selectors
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from sandboxes.result import Execution, LimitHit, Limits, SandboxError
+
+_MB = 1 << 20
+_DRAIN_GRACE_S = 0.5
+
+
+def clean_environment(home: str) -> dict[str, str]:
+    """A minimal environment: nothing of the harness's (tokens, keys, paths) reaches the program."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "HOME": home,
+        "TMPDIR": home,
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+def _rlimit_setter(limits: Limits):
+    cpu = math.ceil(limits.cpu_time_s) + 1
+    memory = limits.memory_mb * _MB
+
+    def apply() -> None:  # runs in the child between fork and exec
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_STACK, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_mb * _MB,) * 2)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files,) * 2)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _feed_stdin(pipe, data: bytes) -> None:
+    try:
+        pipe.write(data)
+    except (BrokenPipeError, OSError):
+        pass  # the program stopped reading: its business, not ours
+    finally:
+        try:
+            pipe.close()
+        except OSError:
+            pass
+
+
+class _Capture:
+    """Drains stdout and stderr concurrently (keeping at most a cap of each) while waiting for the program."""
+
+    def __init__(self, proc: subprocess.Popen, limits: Limits):
+        self.buffers = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
+        self.caps = {proc.stdout.fileno(): limits.stdout_bytes, proc.stderr.fileno(): limits.stderr_bytes}
+        self.truncated = dict.fromkeys(self.buffers, False)
+        self.stdout_fd = proc.stdout.fileno()
+
+    def _read(self, fd: int, on_stdout_overflow) -> bool:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return False
+        buffer, cap = self.buffers[fd], self.caps[fd]
+        room = cap - len(buffer)
+        buffer += chunk[: max(room, 0)]
+        if len(chunk) > room:
+            self.truncated[fd] = True
+            if fd == self.stdout_fd:
+                on_stdout_overflow()
+        return True
+
+    def wait(self, pid: int, deadline: float, on_stdout_overflow):
+        """Read output until the program exits (then kill its group) or `deadline`; return wait4's status."""
+        selector = selectors.DefaultSelector()
+        for fd in self.buffers:
+            selector.register(fd, selectors.EVENT_READ)
+        status = usage = None
+        exited_at = math.inf
+        while time.monotonic() < min(deadline, exited_at + _DRAIN_GRACE_S):
+            if not selector.get_map():
+                time.sleep(0.02)  # both pipes closed: only waiting for the exit now
+            for key, _ in selector.select(timeout=0.02) if selector.get_map() else ():
+                if not self._read(key.fd, on_stdout_overflow):
+                    selector.unregister(key.fd)
+            if status is None:
+                reaped, status, usage = os.wait4(pid, os.WNOHANG)
+                if reaped:
+                    exited_at = time.monotonic()
+                    _kill_group(pid)  # whatever it left running in its group dies with it
+                else:
+                    status = None
+            if status is not None and not selector.get_map():
+                break
+        selector.close()
+        if status is None:
+            _, status, usage = os.wait4(pid, 0)
+        return status, usage
+
+
+class ProcessSandbox:
+    """Reduced isolation: rlimits, own session, scrubbed environment, fresh working directory."""
+
+    kind = "process"
+    isolation = "reduced"
+
+    def run(
+        self,
+        argv: Sequence[str],
+        stdin: bytes,
+        limits: Limits,
+        files: Mapping[str, bytes] | None = None,
+    ) -> Execution:
+        """Run ``argv`` in a fresh directory holding ``files``; always returns an Execution."""
+        workdir = Path(tempfile.mkdtemp(prefix="harness-sbx-"))
+        try:
+            for name, content in (files or {}).items():
+                (workdir / name).write_bytes(content)
+            return self._run_in(workdir, argv, stdin, limits)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _run_in(self, workdir: Path, argv: Sequence[str], stdin: bytes, limits: Limits) -> Execution:
+        started = time.monotonic()
+        try:
+            proc = subprocess.Popen(
+                list(argv),
+                cwd=workdir,
+                env=clean_environment(str(workdir)),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                preexec_fn=_rlimit_setter(limits),
+                close_fds=True,
+            )
+        except OSError as exc:
+            raise SandboxError(f"could not start {argv[0]}: {exc}") from exc
+        hits: dict[str, bool] = {"wall": False, "output": False}
+
+        def on_deadline() -> None:
+            hits["wall"] = True
+            _kill_group(proc.pid)
+
+        def on_overflow() -> None:
+            hits["output"] = True
+            _kill_group(proc.pid)
+
+        timer = threading.Timer(limits.wall_time_s, on_deadline)
+        timer.start()
+        writer = threading.Thread(target=_feed_stdin, args=(proc.stdin, stdin), daemon=True)
+        writer.start()
+        capture = _Capture(proc, limits)
+        try:
+            status, usage = capture.wait(proc.pid, started + limits.wall_time_s + _DRAIN_GRACE_S, on_overflow)
+        finally:
+            timer.cancel()
+            _kill_group(proc.pid)  # orphans left in the group die with it
+            proc.returncode = -1  # reaped above; stop Popen from reaping again
+            proc.stdout.close()
+            proc.stderr.close()
+        wall = time.monotonic() - started
+        return _execution(status, usage, capture, limits, hits, wall)
+
+
+def _execution(status, usage, capture: _Capture, limits: Limits, hits, wall: float) -> Execution:
+    exit_code = os.waitstatus_to_exitcode(status)
+    sig = -exit_code if exit_code < 0 else None
+    cpu = usage.ru_utime + usage.ru_stime
+    rss_mb = usage.ru_maxrss / 1024
+    out_fd, err_fd = list(capture.buffers)
+    limit_hit = None
+    if hits["output"]:
+        limit_hit = LimitHit.OUTPUT
+    elif sig == signal.SIGXCPU or cpu > limits.cpu_time_s:
+        limit_hit = LimitHit.CPU_TIME
+    elif hits["wall"]:
+        limit_hit = LimitHit.WALL_TIME
+    elif sig is not None and rss_mb >= 0.9 * limits.memory_mb:
+        limit_hit = LimitHit.MEMORY
+    return Execution(
+        exit_code=None if sig is not None else exit_code,
+        signal=sig,
+        stdout=bytes(capture.buffers[out_fd]),
+        stderr=bytes(capture.buffers[err_fd]),
+        stdout_truncated=capture.truncated[out_fd],
+        stderr_truncated=capture.truncated[err_fd],
+        wall_s=round(wall, 4),
+        cpu_s=round(cpu, 4),
+        max_rss_mb=round(rss_mb, 2),
+        limit_hit=limit_hit,
+    )

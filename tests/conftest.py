@@ -1,0 +1,68 @@
+"""Shared fixtures: an isolated model cache, Kattis packages built on the fly, one real pipeline run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def harness_home(tmp_path_factory) -> Path:
+    """Build the tiny model into a per-session cache, never the user's."""
+    home = tmp_path_factory.mktemp("harness-home")
+    os.environ["HARNESS_HOME"] = str(home)
+    return home
+
+
+def make_package(root: Path, tests: dict[str, tuple[str, str]], yaml_text: str = "name: Test\n",
+                 timelimit: float | None = 1.0) -> Path:
+    """Write a Kattis problem package: {name: (input, answer)}; names starting 'sample' go to data/sample."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "problem.yaml").write_text(yaml_text)
+    if timelimit is not None:
+        (root / ".timelimit").write_text(f"{timelimit}\n")
+    for name, (given, answer) in tests.items():
+        folder = root / "data" / ("sample" if name.startswith("sample") else "secret")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.in").write_text(given)
+        (folder / f"{name}.ans").write_text(answer)
+    return root
+
+
+@pytest.fixture
+def sum_package(tmp_path) -> Path:
+    """'Print a + b' with one sample and two secret tests."""
+    return make_package(tmp_path / "sum", {
+        "sample1": ("1 2\n", "3\n"),
+        "big": ("1000000000000 7\n", "1000000000007\n"),
+        "neg": ("-5 5\n", "0\n"),
+    })
+
+
+def run_cli(*args: str, cwd: Path = REPO, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run `python -m harness ...` as a user would."""
+    return subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ})
+
+
+TINY_RUN_OVERRIDES = [
+    "--set", "train.max_steps=6", "--set", "train.logging_steps=1", "--set", "train.save_steps=3",
+    "--set", "generation.samples=2", "--set", "generation.max_new_tokens=48",
+    "--set", "eval.k=[1,2]", "--set", "eval.max_problems=2",
+]
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory) -> Path:
+    """One real `harness run --train --eval` on the tiny model, shared by end-to-end and report tests."""
+    out = tmp_path_factory.mktemp("runs") / "smoke"
+    result = run_cli("run", "--train", "--eval", "--config", "configs/smoke.yaml", "--out", str(out), "--quiet",
+                     *TINY_RUN_OVERRIDES)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out

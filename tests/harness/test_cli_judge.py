@@ -1,0 +1,58 @@
+"""`harness judge` on Kattis packages built here: the contract of DESIGN.md."""
+
+import json
+import time
+
+from tests.conftest import make_package, run_cli
+
+CORRECT = "a, b = map(int, input().split())\nprint(a + b)\n"
+
+
+def judge_json(tmp_path, package, source):
+    solution = tmp_path / "solution.py"
+    solution.write_text(source)
+    result = run_cli("judge", str(solution), str(package), "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_correct_solution_is_ac_with_per_test_records(tmp_path, sum_package):
+    report = judge_json(tmp_path, sum_package, CORRECT)
+    assert report["verdict"] == "AC" and report["sandbox"] == "process"
+    assert [t["name"] for t in report["tests"]] == ["sample/sample1", "secret/big", "secret/neg"]
+    assert set(report["tests"][0]) >= {"name", "verdict", "wall_s", "cpu_s", "max_rss_mb"}
+
+
+def test_wrong_answer(tmp_path, sum_package):
+    assert judge_json(tmp_path, sum_package, "print(3)\n")["verdict"] == "WA"
+
+
+def test_endless_loop_is_tle_within_the_limit_plus_a_second(tmp_path, sum_package):
+    started = time.monotonic()
+    report = judge_json(tmp_path, sum_package, "while True:\n    pass\n")
+    assert report["verdict"] == "TLE"
+    assert time.monotonic() - started < 1.0 + 1.0 + 1.5  # time limit + a second + interpreter start-up
+
+
+def test_crash_is_re(tmp_path, sum_package):
+    assert judge_json(tmp_path, sum_package, "import sys\nsys.exit(4)\n")["verdict"] == "RE"
+
+
+def test_float_tolerance_from_validator_flags(tmp_path):
+    package = make_package(tmp_path / "half", {"sample1": ("1\n", "0.5\n")},
+                           yaml_text="name: Half\nvalidation: default\nvalidator_flags: float_tolerance 1e-6\n")
+    assert judge_json(tmp_path, package, "print(0.5000004)\n")["verdict"] == "AC"
+    assert judge_json(tmp_path, package, "print(0.500004)\n")["verdict"] == "WA"
+
+
+def test_missing_solution_is_one_line_exit_2(tmp_path, sum_package):
+    result = run_cli("judge", str(tmp_path / "nope.py"), str(sum_package))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "nope.py" in result.stderr
+
+
+def test_not_a_package_is_one_line_exit_2(tmp_path):
+    solution = tmp_path / "s.py"
+    solution.write_text(CORRECT)
+    result = run_cli("judge", str(solution), str(tmp_path / "missing"))
+    assert result.returncode == 2 and "missing" in result.stderr and result.stderr.strip().count("\n") == 0

@@ -1,0 +1,55 @@
+"""judge(): each verdict produced by a program written to produce it."""
+
+import pytest
+
+from judges import JudgeSettings, OutputRule, TestCase, Verdict, judge
+from sandboxes import ProcessSandbox
+
+TESTS = [TestCase("sample-1", "2 3\n", "5\n", sample=True), TestCase("hidden-1", "10 -4\n", "6\n")]
+SETTINGS = JudgeSettings(time_limit_s=1.0, memory_mb=256)
+
+
+def verdict_of(source):
+    return judge(source, TESTS, OutputRule(), SETTINGS, ProcessSandbox())
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("a, b = map(int, input().split())\nprint(a + b)\n", Verdict.AC),
+        ("a, b = map(int, input().split())\nprint(a - b)\n", Verdict.WA),
+        ("while True:\n    pass\n", Verdict.TLE),
+        ("raise ValueError('boom')\n", Verdict.RE),
+        ("x = bytearray(2 << 30)\n", Verdict.MLE),
+        ("print(\n", Verdict.CE),
+        (None, Verdict.NO_CODE),
+        ("   \n", Verdict.NO_CODE),
+    ],
+)
+def test_verdicts(source, expected):
+    assert verdict_of(source).verdict is expected
+
+
+def test_first_failure_stops_and_names_the_test():
+    result = verdict_of("print(5)\n")  # right on the sample, wrong on the hidden test
+    assert result.verdict is Verdict.WA
+    assert [t.verdict for t in result.tests] == [Verdict.AC, Verdict.WA]
+    assert result.detail.startswith("hidden-1: token 1")
+
+
+def test_run_all_tests_when_asked():
+    settings = JudgeSettings(time_limit_s=1.0, stop_on_failure=False)
+    tests = [TestCase("a", "", "1\n"), TestCase("b", "", "2\n"), TestCase("c", "", "1\n")]
+    result = judge("print(1)\n", tests, OutputRule(), settings, ProcessSandbox())
+    assert [t.verdict for t in result.tests] == [Verdict.AC, Verdict.WA, Verdict.AC]
+
+
+def test_re_detail_holds_the_traceback_tail():
+    result = verdict_of("raise ValueError('boom')\n")
+    assert "ValueError: boom" in result.tests[0].detail
+
+
+def test_sandbox_failure_is_an_internal_error_not_re():
+    settings = JudgeSettings(time_limit_s=1.0, python="/nonexistent/python3")
+    result = judge("print(5)\n", TESTS, OutputRule(), settings, ProcessSandbox())
+    assert result.verdict is Verdict.IE

@@ -1,0 +1,43 @@
+"""Reports are pure renderers of a run directory's files."""
+
+import re
+import shutil
+
+from reports import write_reports
+
+
+def test_html_is_self_contained_with_every_section(smoke_run):
+    html = (smoke_run / "report.html").read_text()
+    for section in ('id="headline"', 'id="training"', 'id="verdicts"', 'id="problems"', 'id="metadata"'):
+        assert section in html
+    assert html.count("<svg") >= 3  # training, pass@k, verdicts charts inline
+    assert not re.search(r'(src|href)="https?://', html)
+
+
+def test_markdown_tables_are_well_formed(smoke_run):
+    lines = (smoke_run / "report.md").read_text().splitlines()
+    tables, current = [], []
+    for line in lines + [""]:
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            tables.append(current)
+            current = []
+    assert len(tables) >= 3
+    for table in tables:
+        widths = {len(re.split(r"(?<!\\)\|", row)) for row in table}
+        assert len(widths) == 1, table
+        assert set(table[1].replace("|", "")) <= {"-"}
+    for chart in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", "\n".join(lines)):
+        assert (smoke_run / chart).is_file()
+
+
+def test_interrupted_eval_renders_what_exists_and_says_what_is_missing(smoke_run, tmp_path):
+    run = tmp_path / "partial"
+    shutil.copytree(smoke_run, run)
+    (run / "eval" / "summary.json").unlink()
+    results = run / "eval" / "adapter" / "results.jsonl"
+    results.write_text(results.read_text().splitlines(keepends=True)[0])
+    write_reports(run)
+    html = (run / "report.html").read_text()
+    assert 'id="missing"' in html and "eval/summary.json" in html and "not judged yet" in html
