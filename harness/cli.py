@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     judge.add_argument("solution", help="Python source file")
     judge.add_argument("problem", help="Kattis / ICPC problem package directory")
     judge.add_argument("--json", action="store_true", help="print one JSON object")
-    judge.add_argument("--sandbox", default="auto", help="sandbox kind: auto or process")
+    judge.add_argument("--sandbox", default="auto", choices=["auto", "bwrap", "process"], help="sandbox kind")
     judge.add_argument("--all-tests", action="store_true", help="run every test instead of stopping at the first failure")
     return parser
 
@@ -121,7 +121,7 @@ def cmd_judge(args) -> int:
     """`harness judge SOLUTION PROBLEM`."""
     from harness.problems.kattis import load_package
     from judges import JudgeSettings, judge
-    from sandboxes import make_sandbox
+    from sandboxes import SandboxError, make_sandbox
 
     source_path = Path(args.solution)
     if not source_path.is_file():
@@ -133,8 +133,8 @@ def cmd_judge(args) -> int:
     problem = load_package(Path(args.problem))
     try:
         sandbox = make_sandbox(args.sandbox)
-    except ValueError as exc:
-        raise HarnessError(f"--sandbox: {exc}") from None
+    except (ValueError, SandboxError) as exc:
+        raise HarnessError(f"--sandbox {args.sandbox}: {exc}") from None
     settings = JudgeSettings(time_limit_s=problem.time_limit_s, memory_mb=problem.memory_limit_mb,
                              stop_on_failure=not args.all_tests)
     judgement = judge(source, problem.tests, problem.output_rule, settings, sandbox)

@@ -86,7 +86,7 @@ class EvalConfig:
 
     k: tuple[int, ...] = _f((1,), "pass@k values to report (each at most generation.samples)")
     max_problems: int = _f(0, "evaluate at most this many held-out problems; 0 means all")
-    sandbox: str = _f("auto", "sandbox kind: auto or process")
+    sandbox: str = _f("auto", "sandbox kind: auto (bwrap when it works here), bwrap or process")
     workers: int = _f(2, "programs judged in parallel")
     stop_on_failure: bool = _f(True, "stop judging a program at its first failing test")
     bootstrap_resamples: int = _f(2000, "resamples for confidence intervals")
@@ -172,8 +172,8 @@ def _check(config: RunConfig, errors: list[str]) -> None:
         errors.append("generation.temperature: several samples need temperature > 0")
     if any(k < 1 or k > g.samples for k in e.k):
         errors.append(f"eval.k: every k must be between 1 and generation.samples ({g.samples})")
-    if e.sandbox not in ("auto", "process"):
-        errors.append(f"eval.sandbox: '{e.sandbox}' is not one of auto, process")
+    if e.sandbox not in ("auto", "bwrap", "process"):
+        errors.append(f"eval.sandbox: '{e.sandbox}' is not one of auto, bwrap, process")
     if e.workers < 1:
         errors.append("eval.workers: must be at least 1")
     if config.model.dtype not in ("auto", "float32", "bfloat16", "float16"):

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from harness.config import RunConfig
-from harness.errors import DataError, RunDirError
+from harness.errors import ConfigError, DataError, RunDirError
 from harness.problems import Problem, load_problems
 from harness.problems.split import Split, split_problems
 from harness.prompts import render_problem
@@ -101,10 +101,13 @@ def _stages(run, config, do_train, do_eval, adapters, include_base, quiet) -> No
     from harness.environment import environment
     from harness.models import resolve_model
     from harness.progress import progress_display, silence_library_bars
-    from sandboxes import make_sandbox
+    from sandboxes import SandboxError, make_sandbox
 
     silence_library_bars()
-    sandbox = make_sandbox(config.eval.sandbox)
+    try:
+        sandbox = make_sandbox(config.eval.sandbox)
+    except SandboxError as exc:
+        raise ConfigError(f"eval.sandbox: {exc}") from None
     problems = load_problems(config.data.source)
     split = prepare_split(run, problems, config)
     model_path = resolve_model(config.model.name_or_path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -64,7 +63,7 @@ class JudgeSettings:
     memory_mb: int = 256
     wall_factor: float = 2.0  # wall time is a safety net over CPU time
     stop_on_failure: bool = True
-    python: str = sys.executable
+    python: str | None = None  # interpreter path as the sandbox sees it; None: the sandbox's own
 
     def limits(self) -> Limits:
         """Sandbox limits for one test."""
@@ -96,7 +95,7 @@ def test_verdict(execution: Execution, answer: str, rule: OutputRule) -> tuple[V
 
 
 def _run_test(sandbox, source: str, test: TestCase, settings: JudgeSettings, rule: OutputRule) -> TestResult:
-    argv = [settings.python, "-I", "main.py"]
+    argv = [settings.python or sandbox.python, "-I", "main.py"]
     files = {"main.py": source.encode()}
     error = ""
     for _ in range(_SANDBOX_RETRIES):

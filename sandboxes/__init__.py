@@ -16,17 +16,42 @@ Threat model of the `process` sandbox (reduced isolation, the walking skeleton's
   Those need namespaces: the bubblewrap sandbox closes them.
 """
 
-from sandboxes.process import ProcessSandbox, clean_environment
+import logging
+
+from sandboxes.bwrap import BwrapSandbox, bwrap_available
+from sandboxes.process import ProcessSandbox, clean_environment, run_supervised
 from sandboxes.result import Execution, LimitHit, Limits, SandboxError
 
-KINDS = ("auto", "process")
+KINDS = ("auto", "bwrap", "process")
+log = logging.getLogger(__name__)
 
 
-def make_sandbox(kind: str = "auto") -> ProcessSandbox:
-    """The sandbox of the given kind; 'auto' picks the strongest one this machine supports."""
+def make_sandbox(kind: str = "auto") -> BwrapSandbox | ProcessSandbox:
+    """The sandbox of the given kind; 'auto' picks bubblewrap when it works here, else warns loudly."""
     if kind not in KINDS:
         raise ValueError(f"unknown sandbox kind '{kind}' (known: {', '.join(KINDS)})")
+    if kind == "process":
+        return ProcessSandbox()
+    problem = bwrap_available()
+    if problem is None:
+        return BwrapSandbox()
+    if kind == "bwrap":
+        raise SandboxError(problem)
+    log.warning("REDUCED ISOLATION: %s; untrusted programs run in the process sandbox "
+                "(no filesystem, network or process isolation)", problem)
     return ProcessSandbox()
 
 
-__all__ = ["KINDS", "Execution", "LimitHit", "Limits", "ProcessSandbox", "SandboxError", "clean_environment", "make_sandbox"]
+__all__ = [
+    "KINDS",
+    "BwrapSandbox",
+    "Execution",
+    "LimitHit",
+    "Limits",
+    "ProcessSandbox",
+    "SandboxError",
+    "bwrap_available",
+    "clean_environment",
+    "make_sandbox",
+    "run_supervised",
+]

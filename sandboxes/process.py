@@ -14,6 +14,7 @@ import selectors
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -123,11 +124,74 @@ class _Capture:
         return status, usage
 
 
+def run_supervised(
+    argv: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    stdin: bytes,
+    limits: Limits,
+    preexec=None,
+    pass_fds: Sequence[int] = (),
+) -> Execution:
+    """Start `argv` in its own session under `limits`, feed stdin, capture output, enforce the wall limit.
+
+    Shared by every sandbox kind: they differ only in the argv wrapper and the child's set-up.
+    """
+    started = time.monotonic()
+    set_limits = _rlimit_setter(limits)
+
+    def child_setup() -> None:
+        set_limits()
+        if preexec is not None:
+            preexec()
+
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=child_setup,
+            close_fds=True,
+            pass_fds=tuple(pass_fds),
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise SandboxError(f"could not start {argv[0]}: {exc}") from exc
+    hits: dict[str, bool] = {"wall": False, "output": False}
+
+    def on_deadline() -> None:
+        hits["wall"] = True
+        _kill_group(proc.pid)
+
+    def on_overflow() -> None:
+        hits["output"] = True
+        _kill_group(proc.pid)
+
+    timer = threading.Timer(limits.wall_time_s, on_deadline)
+    timer.start()
+    writer = threading.Thread(target=_feed_stdin, args=(proc.stdin, stdin), daemon=True)
+    writer.start()
+    capture = _Capture(proc, limits)
+    try:
+        status, usage = capture.wait(proc.pid, started + limits.wall_time_s + _DRAIN_GRACE_S, on_overflow)
+    finally:
+        timer.cancel()
+        _kill_group(proc.pid)  # orphans left in the group die with it
+        proc.returncode = -1  # reaped above; stop Popen from reaping again
+        proc.stdout.close()
+        proc.stderr.close()
+    return _execution(status, usage, capture, limits, hits, time.monotonic() - started)
+
+
 class ProcessSandbox:
     """Reduced isolation: rlimits, own session, scrubbed environment, fresh working directory."""
 
     kind = "process"
     isolation = "reduced"
+    python = sys.executable
 
     def run(
         self,
@@ -141,51 +205,9 @@ class ProcessSandbox:
         try:
             for name, content in (files or {}).items():
                 (workdir / name).write_bytes(content)
-            return self._run_in(workdir, argv, stdin, limits)
+            return run_supervised(argv, workdir, clean_environment(str(workdir)), stdin, limits)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-
-    def _run_in(self, workdir: Path, argv: Sequence[str], stdin: bytes, limits: Limits) -> Execution:
-        started = time.monotonic()
-        try:
-            proc = subprocess.Popen(
-                list(argv),
-                cwd=workdir,
-                env=clean_environment(str(workdir)),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-                preexec_fn=_rlimit_setter(limits),
-                close_fds=True,
-            )
-        except OSError as exc:
-            raise SandboxError(f"could not start {argv[0]}: {exc}") from exc
-        hits: dict[str, bool] = {"wall": False, "output": False}
-
-        def on_deadline() -> None:
-            hits["wall"] = True
-            _kill_group(proc.pid)
-
-        def on_overflow() -> None:
-            hits["output"] = True
-            _kill_group(proc.pid)
-
-        timer = threading.Timer(limits.wall_time_s, on_deadline)
-        timer.start()
-        writer = threading.Thread(target=_feed_stdin, args=(proc.stdin, stdin), daemon=True)
-        writer.start()
-        capture = _Capture(proc, limits)
-        try:
-            status, usage = capture.wait(proc.pid, started + limits.wall_time_s + _DRAIN_GRACE_S, on_overflow)
-        finally:
-            timer.cancel()
-            _kill_group(proc.pid)  # orphans left in the group die with it
-            proc.returncode = -1  # reaped above; stop Popen from reaping again
-            proc.stdout.close()
-            proc.stderr.close()
-        wall = time.monotonic() - started
-        return _execution(status, usage, capture, limits, hits, wall)
 
 
 def _execution(status, usage, capture: _Capture, limits: Limits, hits, wall: float) -> Execution:

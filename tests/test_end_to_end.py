@@ -19,7 +19,7 @@ def test_run_writes_every_artefact(smoke_run):
         assert (smoke_run / name).is_file(), name
     assert json.loads((smoke_run / "status.json").read_text())["state"] == "done"
     env = json.loads((smoke_run / "env.json").read_text())
-    assert env["packages"]["torch"] and env["seeds"]["train"] == 42 and env["sandbox"]["kind"] == "process"
+    assert env["packages"]["torch"] and env["seeds"]["train"] == 42 and env["sandbox"] == {"kind": "bwrap", "isolation": "full"}
     assert "harness_commit" in env and env["hardware"]["cpus"] >= 1
 
 

@@ -8,19 +8,24 @@ from tests.conftest import make_package, run_cli
 CORRECT = "a, b = map(int, input().split())\nprint(a + b)\n"
 
 
-def judge_json(tmp_path, package, source):
+def judge_json(tmp_path, package, source, *extra):
     solution = tmp_path / "solution.py"
     solution.write_text(source)
-    result = run_cli("judge", str(solution), str(package), "--json")
+    result = run_cli("judge", str(solution), str(package), "--json", *extra)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
 
 def test_correct_solution_is_ac_with_per_test_records(tmp_path, sum_package):
     report = judge_json(tmp_path, sum_package, CORRECT)
-    assert report["verdict"] == "AC" and report["sandbox"] == "process"
+    assert report["verdict"] == "AC" and report["sandbox"] == "bwrap"  # the project's setup installs bubblewrap
     assert [t["name"] for t in report["tests"]] == ["sample/sample1", "secret/big", "secret/neg"]
     assert set(report["tests"][0]) >= {"name", "verdict", "wall_s", "cpu_s", "max_rss_mb"}
+
+
+def test_process_sandbox_on_request(tmp_path, sum_package):
+    report = judge_json(tmp_path, sum_package, CORRECT, "--sandbox", "process")
+    assert report["verdict"] == "AC" and report["sandbox"] == "process"
 
 
 def test_wrong_answer(tmp_path, sum_package):

@@ -3,16 +3,17 @@
 import pytest
 
 from judges import JudgeSettings, OutputRule, TestCase, Verdict, judge
-from sandboxes import ProcessSandbox
+from sandboxes import BwrapSandbox, ProcessSandbox
 
 TESTS = [TestCase("sample-1", "2 3\n", "5\n", sample=True), TestCase("hidden-1", "10 -4\n", "6\n")]
 SETTINGS = JudgeSettings(time_limit_s=1.0, memory_mb=256)
 
 
-def verdict_of(source):
-    return judge(source, TESTS, OutputRule(), SETTINGS, ProcessSandbox())
+def verdict_of(source, sandbox=None):
+    return judge(source, TESTS, OutputRule(), SETTINGS, sandbox or ProcessSandbox())
 
 
+@pytest.mark.parametrize("sandbox", [ProcessSandbox(), BwrapSandbox()], ids=["process", "bwrap"])
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
@@ -26,8 +27,8 @@ def verdict_of(source):
         ("   \n", Verdict.NO_CODE),
     ],
 )
-def test_verdicts(source, expected):
-    assert verdict_of(source).verdict is expected
+def test_verdicts(source, expected, sandbox):
+    assert verdict_of(source, sandbox).verdict is expected
 
 
 def test_first_failure_stops_and_names_the_test():
