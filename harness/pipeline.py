@@ -89,12 +89,27 @@ def run_pipeline(
         _stages(run, config, do_train, do_eval, dict(adapters or {}), include_base, quiet)
     except KeyboardInterrupt:
         run.set_status("interrupted", error="interrupted by the user")
+        _report(run, best_effort=True)
         raise
     except Exception as exc:
         run.set_status("failed", error=f"{type(exc).__name__}: {exc}")
+        _report(run, best_effort=True)
         raise
     run.set_status("done")
+    _report(run)
     return run
+
+
+def _report(run: RunDir, best_effort: bool = False) -> None:
+    """Render what the run has so far; reports read files only and can always be redone."""
+    from reports import write_reports
+
+    try:
+        write_reports(run.root)
+    except Exception:
+        if not best_effort:
+            raise  # on a failing run, the stage's own error is the one to show
+
 
 
 def _stages(run, config, do_train, do_eval, adapters, include_base, quiet) -> None:
@@ -124,9 +139,6 @@ def _stages(run, config, do_train, do_eval, adapters, include_base, quiet) -> No
             _evaluate(run, config, problems, split, model_path, adapters, include_base, sandbox, progress)
     if do_eval:
         score(run, config, _labels(adapters, include_base))
-    from reports import write_reports
-
-    write_reports(run.root)
 
 
 def _labels(adapters: Mapping[str, str], include_base: bool) -> dict[str, str | None]:

@@ -4,16 +4,29 @@ Knows nothing about problems or verdicts: it takes an argv, stdin bytes, files f
 working directory and `Limits`, and returns an `Execution` record. A misbehaving program
 yields data; only a failure of the sandbox itself raises `SandboxError`.
 
-Threat model of the `process` sandbox (reduced isolation, the walking skeleton's level):
+Threat model.
+
+`bwrap` (full isolation; see `sandboxes/bwrap.py`):
+- covered: CPU and wall time, memory (address space), file size, open files, process count
+  (a non-root uid per concurrent run), output floods; the filesystem (only a read-only
+  /usr, a private /work and /tmp: no /etc, /root, /home, no harness files, nothing the
+  program writes survives the run); the network (an empty network namespace: loopback
+  listeners of the host are unreachable); other processes (a pid namespace, and a uid of
+  its own, so `kill(-1)` and /proc/*/environ reach nothing of the host); the harness's
+  environment (cleared); escapees (`setsid`, double forks): the namespace dies with the
+  run and every process of the run's uid is killed before the uid is reused.
+- not covered: kernel exploits and side channels (bubblewrap is not a VM); CPU and memory
+  bandwidth contention between parallel runs; exact memory accounting (RSS is measured,
+  the limit is on address space; cgroups are not used yet).
+
+`process` (reduced isolation, the fallback where bubblewrap cannot run):
 - covered: runaway CPU and wall time (rlimit + timer, whole process group killed), memory
-  (address-space rlimit), huge files (file-size rlimit), descriptor exhaustion, output
-  floods (stdout/stderr drained concurrently and capped; an overflow kills the run), the
-  harness's environment variables (the child gets a minimal fresh environment), stray
-  files (a fresh temporary working directory, removed afterwards), core dumps;
+  (address-space rlimit), huge files, descriptor exhaustion, output floods, the harness's
+  environment variables (a minimal fresh environment), stray files (a fresh temporary
+  working directory, removed afterwards), core dumps;
 - not covered: the filesystem view (the program can read what the harness's user can read
   and write outside its directory), the network, other processes of the same user
   (`kill(-1)`), fork bombs, and descendants that leave the process group with `setsid`.
-  Those need namespaces: the bubblewrap sandbox closes them.
 """
 
 import logging

@@ -18,6 +18,7 @@ def test_run_writes_every_artefact(smoke_run):
                  "report.html", "train/adapter/adapter_model.safetensors", "train/adapter/adapter_config.json"):
         assert (smoke_run / name).is_file(), name
     assert json.loads((smoke_run / "status.json").read_text())["state"] == "done"
+    assert "Run status: **done**" in (smoke_run / "report.md").read_text()
     env = json.loads((smoke_run / "env.json").read_text())
     assert env["packages"]["torch"] and env["seeds"]["train"] == 42 and env["sandbox"] == {"kind": "bwrap", "isolation": "full"}
     assert "harness_commit" in env and env["hardware"]["cpus"] >= 1
