@@ -33,13 +33,13 @@ import logging
 
 from sandboxes.bwrap import BwrapSandbox, bwrap_available
 from sandboxes.process import ProcessSandbox, clean_environment, run_supervised
-from sandboxes.result import Execution, LimitHit, Limits, SandboxError
+from sandboxes.result import Execution, LimitHit, Limits, Sandbox, SandboxError
 
 KINDS = ("auto", "bwrap", "process")
 log = logging.getLogger(__name__)
 
 
-def make_sandbox(kind: str = "auto") -> BwrapSandbox | ProcessSandbox:
+def make_sandbox(kind: str = "auto") -> Sandbox:
     """The sandbox of the given kind; 'auto' picks bubblewrap when it works here, else warns loudly."""
     if kind not in KINDS:
         raise ValueError(f"unknown sandbox kind '{kind}' (known: {', '.join(KINDS)})")
@@ -62,6 +62,7 @@ __all__ = [
     "LimitHit",
     "Limits",
     "ProcessSandbox",
+    "Sandbox",
     "SandboxError",
     "bwrap_available",
     "clean_environment",

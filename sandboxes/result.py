@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -57,3 +59,15 @@ class Execution:
 
 class SandboxError(RuntimeError):
     """The sandbox itself failed (not the program): callers report an internal error, never RE."""
+
+
+class Sandbox(Protocol):
+    """What every sandbox kind offers; kinds share the supervisor function, not a base class."""
+
+    kind: str  # "bwrap" | "process"
+    isolation: str  # "full" | "reduced"
+    python: str  # the Python interpreter's path as seen inside the sandbox
+
+    def run(self, argv: Sequence[str], stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None) -> Execution:
+        """Run `argv` in a fresh working directory holding `files`; data, never an exception, for misbehaviour."""
+        ...
