@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -161,7 +160,3 @@ def _evaluate(run, config, problems, split, model_path, adapters, include_base, 
     # The resolved path, not the config's name: a rebuilt builtin model must not reuse old completions.
     evaluate(config, run, engine, labels, chosen, sandbox, model_path, sampling_from(config), progress)
 
-
-def summary_json(run: RunDir) -> str:
-    """The summary as pretty JSON (for --json outputs)."""
-    return json.dumps(run.read_json(run.summary) or {}, indent=2)

@@ -18,7 +18,6 @@ import resource
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
-from sandboxes.process import clean_environment, run_supervised
+from sandboxes.process import clean_environment, fresh_workdir, limit_fired, run_supervised
 from sandboxes.result import Execution, LimitHit, Limits, SandboxError
 
 BWRAP = "bwrap"
@@ -200,18 +199,11 @@ class BwrapSandbox:
         files: Mapping[str, bytes] | None = None,
     ) -> Execution:
         """Run `argv` inside a fresh bubblewrap sandbox whose /work holds `files`."""
-        with self._uids.lease() as uid:
-            workdir = Path(tempfile.mkdtemp(prefix="harness-bwrap-"))
-            try:
-                for name, content in (files or {}).items():
-                    (workdir / name).write_bytes(content)
-                if os.geteuid() == 0:
-                    for path in [workdir, *workdir.iterdir()]:
-                        os.chown(path, uid, uid)
-                result = self._run_in(workdir, argv, stdin, limits, uid)
-            finally:
-                shutil.rmtree(workdir, ignore_errors=True)
-        return result
+        with self._uids.lease() as uid, fresh_workdir(files, "harness-bwrap-") as workdir:
+            if os.geteuid() == 0:
+                for path in [workdir, *workdir.iterdir()]:
+                    os.chown(path, uid, uid)
+            return self._run_in(workdir, argv, stdin, limits, uid)
 
     def _run_in(self, workdir: Path, argv: Sequence[str], stdin: bytes, limits: Limits, uid: int) -> Execution:
         work_fd = os.open(workdir, os.O_PATH | os.O_DIRECTORY)
@@ -253,11 +245,8 @@ def _merge(outer: Execution, report: tuple[int, float, int] | None, limits: Limi
     status, cpu, rss_kb = report
     code = os.waitstatus_to_exitcode(status)
     sig = -code if code < 0 else None
-    limit_hit = outer.limit_hit
-    if limit_hit is None and (sig == signal.SIGXCPU or cpu > limits.cpu_time_s):
-        limit_hit = LimitHit.CPU_TIME
-    elif limit_hit is None and sig is not None and rss_kb / 1024 >= 0.9 * limits.memory_mb:
-        limit_hit = LimitHit.MEMORY
+    limit_hit = limit_fired(sig, cpu, rss_kb / 1024, limits, output_hit=outer.limit_hit is LimitHit.OUTPUT,
+                            wall_hit=outer.limit_hit is LimitHit.WALL_TIME)
     return replace(outer, exit_code=None if sig else code, signal=sig, cpu_s=round(cpu, 4),
                    max_rss_mb=round(rss_kb / 1024, 2), limit_hit=limit_hit)
 

@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from sandboxes.result import Execution, LimitHit, Limits, SandboxError
@@ -201,13 +202,35 @@ class ProcessSandbox:
         files: Mapping[str, bytes] | None = None,
     ) -> Execution:
         """Run ``argv`` in a fresh directory holding ``files``; always returns an Execution."""
-        workdir = Path(tempfile.mkdtemp(prefix="harness-sbx-"))
-        try:
-            for name, content in (files or {}).items():
-                (workdir / name).write_bytes(content)
+        with fresh_workdir(files, "harness-sbx-") as workdir:
             return run_supervised(argv, workdir, clean_environment(str(workdir)), stdin, limits)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def limit_fired(
+    sig: int | None, cpu_s: float, rss_mb: float, limits: Limits, *, output_hit: bool, wall_hit: bool
+) -> LimitHit | None:
+    """Which limit ended a run, in judge precedence: output, CPU, wall, then memory (a kill near the cap)."""
+    if output_hit:
+        return LimitHit.OUTPUT
+    if sig == signal.SIGXCPU or cpu_s > limits.cpu_time_s:
+        return LimitHit.CPU_TIME
+    if wall_hit:
+        return LimitHit.WALL_TIME
+    if sig is not None and rss_mb >= 0.9 * limits.memory_mb:
+        return LimitHit.MEMORY
+    return None
+
+
+@contextmanager
+def fresh_workdir(files: Mapping[str, bytes] | None, prefix: str):
+    """A new temporary directory holding `files`, removed with everything in it afterwards."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        for name, content in (files or {}).items():
+            (workdir / name).write_bytes(content)
+        yield workdir
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _execution(status, usage, capture: _Capture, limits: Limits, hits, wall: float) -> Execution:
@@ -216,15 +239,7 @@ def _execution(status, usage, capture: _Capture, limits: Limits, hits, wall: flo
     cpu = usage.ru_utime + usage.ru_stime
     rss_mb = usage.ru_maxrss / 1024
     out_fd, err_fd = list(capture.buffers)
-    limit_hit = None
-    if hits["output"]:
-        limit_hit = LimitHit.OUTPUT
-    elif sig == signal.SIGXCPU or cpu > limits.cpu_time_s:
-        limit_hit = LimitHit.CPU_TIME
-    elif hits["wall"]:
-        limit_hit = LimitHit.WALL_TIME
-    elif sig is not None and rss_mb >= 0.9 * limits.memory_mb:
-        limit_hit = LimitHit.MEMORY
+    limit_hit = limit_fired(sig, cpu, rss_mb, limits, output_hit=hits["output"], wall_hit=hits["wall"])
     return Execution(
         exit_code=None if sig is not None else exit_code,
         signal=sig,

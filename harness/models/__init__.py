@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from harness.errors import ConfigError
 
 BUILTIN_PREFIX = "builtin:"
@@ -21,7 +19,3 @@ def resolve_model(name_or_path: str) -> str:
 
     return str(tiny_qwen3(seed=int(seed or 0)))
 
-
-def is_local(name_or_path: str) -> bool:
-    """Whether the model lives in a local directory rather than on the hub."""
-    return Path(name_or_path).is_dir()
