@@ -12,23 +12,40 @@ from __future__ import annotations
 
 import ctypes
 import json
+import math
 import os
 import queue
 import resource
+import select
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
-from sandboxes.process import clean_environment, fresh_workdir, limit_fired, run_supervised
-from sandboxes.result import Execution, LimitHit, Limits, SandboxError
+from sandboxes.cgroups import MemoryCgroup, memory_controller
+from sandboxes.process import (
+    OutputDrain,
+    clean_environment,
+    feed_stdin_in_background,
+    fresh_workdir,
+    make_execution,
+    read_private,
+    write_private,
+)
+from sandboxes.result import Execution, Limits, SandboxError
 
 BWRAP = "bwrap"
+RUNNER_SOURCE = (Path(__file__).parent / "runner.py").read_text(encoding="utf-8")
+_START_TIMEOUT_S = 10.0
+_STOP_TIMEOUT_S = 5.0
+_REPLY_GRACE_S = 3.0  # past the wall limit, the runner's own deadline should long have fired
+_DRAIN_GRACE_S = 0.5
+_CGROUP_SLACK_MB = 8
 SANDBOX_PYTHON = "/usr/bin/python3"  # inside the sandbox: the system interpreter under the read-only /usr
 _PR_SET_CHILD_SUBREAPER = 36
 UID_BASE = 61000
@@ -54,6 +71,7 @@ class _UidPool:
             yield uid
         finally:
             _kill_uid(uid)  # anything that escaped the namespace teardown dies here
+            _reap_zombies(uid)
             self._free.put(uid)
 
 
@@ -73,6 +91,23 @@ def _live_pids(uid: int) -> list[int]:
         if state != b"Z":
             pids.append(int(entry.name))
     return pids
+
+
+def _reap_zombies(uid: int) -> None:
+    """Reap the run's processes that were reparented to us (we are a subreaper) when its namespace died."""
+    me = os.getpid()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid != uid:
+                continue
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            if fields[0] == b"Z" and int(fields[1]) == me:
+                os.waitpid(int(entry.name), os.WNOHANG)
+        except (OSError, IndexError, ValueError):
+            continue
 
 
 def _signal_all_as(uid: int) -> None:
@@ -96,23 +131,6 @@ def _kill_uid(uid: int, patience_s: float = 5.0) -> None:
     while _live_pids(uid) and time.monotonic() < deadline:
         _signal_all_as(uid)
         time.sleep(0.002)
-
-
-# Runs inside the sandbox as the program's parent: bwrap's own monitor never reaps the program,
-# so its exit status, CPU time and peak memory come back from here, on a pipe, as three numbers.
-_REAPER = (
-    "import os, sys\n"
-    "fd = int(sys.argv[1])\n"
-    "pid = os.fork()\n"
-    "if pid == 0:\n"
-    "    os.close(fd)\n"
-    "    try:\n"
-    "        os.execv(sys.argv[2], sys.argv[2:])\n"
-    "    finally:\n"
-    "        os._exit(127)\n"
-    "_, status, ru = os.wait4(pid, 0)\n"
-    "os.write(fd, b'%d %.6f %d' % (status, ru.ru_utime + ru.ru_stime, ru.ru_maxrss))\n"
-)
 
 
 def _demote(uid: int, processes: int):
@@ -162,10 +180,10 @@ def _child_pid(fd: int) -> int | None:
         return None
 
 
-def bwrap_argv(argv: Sequence[str], work_fd: int, report_fd: int, limits: Limits, info_fd: int) -> list[str]:
-    """The bwrap command line wrapping `argv`."""
-    args = [BWRAP, "--unshare-all", "--info-fd", str(info_fd), "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--hostname", "sandbox", "--ro-bind", "/usr", "/usr"]
+def bwrap_argv(control_fd: int, work_fd: int, limits: Limits, info_fd: int) -> list[str]:
+    """The bwrap command line starting the warm runner as the sandbox's PID 1."""
+    args = [BWRAP, "--unshare-all", "--as-pid-1", "--info-fd", str(info_fd), "--die-with-parent", "--new-session",
+            "--cap-drop", "ALL", "--hostname", "sandbox", "--ro-bind", "/usr", "/usr"]
     for target, link in _SYSTEM_LINKS:
         if os.path.islink(link):
             args += ["--symlink", target, link]
@@ -176,85 +194,219 @@ def bwrap_argv(argv: Sequence[str], work_fd: int, report_fd: int, limits: Limits
              "--bind-fd", str(work_fd), "/work", "--chdir", "/work", "--clearenv"]
     for key, value in clean_environment("/work").items():
         args += ["--setenv", key, value]
-    args += ["--setenv", "TMPDIR", "/tmp", "--", SANDBOX_PYTHON, "-I", "-S", "-c", _REAPER, str(report_fd)]
-    return args + list(argv)
+    args += ["--setenv", "TMPDIR", "/tmp", "--", SANDBOX_PYTHON, "-I", "-c", RUNNER_SOURCE, str(control_fd)]
+    return args
 
 
 class BwrapSandbox:
-    """Namespaced runs with bubblewrap; the `process` sandbox's limits apply inside."""
+    """Namespaced runs with bubblewrap: one sandbox per program, a fresh child per test."""
 
     kind = "bwrap"
     isolation = "full"
     python = SANDBOX_PYTHON
 
-    def __init__(self) -> None:
+    def __init__(self, use_cgroups: bool = True) -> None:
         self._uids = _UidPool()
+        self.memory_controller = memory_controller() if use_cgroups else None
+        self.memory = self.memory_controller.mechanism if self.memory_controller else "rlimit"
         _become_subreaper()
 
-    def run(
-        self,
-        argv: Sequence[str],
-        stdin: bytes,
-        limits: Limits,
-        files: Mapping[str, bytes] | None = None,
-    ) -> Execution:
-        """Run `argv` inside a fresh bubblewrap sandbox whose /work holds `files`."""
+    @contextmanager
+    def session(self, files: Mapping[str, bytes] | None = None, limits: Limits | None = None):
+        """A started sandbox whose /work holds `files`; its runs share the warm runner.
+
+        `limits` bounds the session as a whole (its /tmp size and, per uid, its processes).
+        """
         with self._uids.lease() as uid, fresh_workdir(files, "harness-bwrap-") as workdir:
             if os.geteuid() == 0:
-                for path in [workdir, *workdir.iterdir()]:
-                    os.chown(path, uid, uid)
-            return self._run_in(workdir, argv, stdin, limits, uid)
+                for path in [workdir, *workdir.rglob("*")]:
+                    os.chown(path, uid, uid, follow_symlinks=False)
+            cgroup = self.memory_controller.create() if self.memory_controller else None
+            session = BwrapSession(workdir, uid, cgroup, limits or Limits())
+            try:
+                session.start()
+                yield session
+            finally:
+                session.close()
+                if cgroup is not None:
+                    cgroup.remove()
 
-    def _run_in(self, workdir: Path, argv: Sequence[str], stdin: bytes, limits: Limits, uid: int) -> Execution:
-        work_fd = os.open(workdir, os.O_PATH | os.O_DIRECTORY)
-        report_read, report_write = os.pipe()
+    def run(self, argv: Sequence[str], stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None) -> Execution:
+        """Run `argv` once inside a fresh sandbox whose /work holds `files`."""
+        with self.session(files, limits) as session:
+            return session.run(argv, stdin, limits)
+
+
+class BwrapSession:
+    """The harness's side of one sandbox: sends run requests with fresh pipes, collects the results."""
+
+    def __init__(self, workdir: Path, uid: int, cgroup: MemoryCgroup | None, limits: Limits) -> None:
+        self.workdir = workdir
+        self.uid = uid
+        self.cgroup = cgroup
+        self.limits = limits
+        self.proc: subprocess.Popen | None = None
+        self.control: socket.socket | None = None
+        self.baseline_mb = 0.0
+        self._init_pid: int | None = None
+
+    def start(self) -> None:
+        """Start bwrap and wait for the runner's hello."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        work_fd = os.open(self.workdir, os.O_PATH | os.O_DIRECTORY)
         info_read, info_write = os.pipe()
+        cgroup = self.cgroup
+        demote = _demote(self.uid, self.limits.processes)
+
+        def setup() -> None:
+            if cgroup is not None:
+                cgroup.join()
+            resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY,) * 2)
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            demote()
+
         try:
-            wrapped = bwrap_argv(argv, work_fd, report_write, limits, info_write)
-            outer = run_supervised(wrapped, workdir, {}, stdin, limits, preexec=_demote(uid, limits.processes),
-                                   pass_fds=(work_fd, report_write, info_write))
-            for fd in (report_write, info_write):
-                os.close(fd)
-            report_write = info_write = -1
-            report = _read_report(report_read)
-            _reap(_child_pid(info_read))
+            self.proc = subprocess.Popen(
+                bwrap_argv(theirs.fileno(), work_fd, self.limits, info_write), cwd=self.workdir, env={},
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                preexec_fn=setup, pass_fds=(theirs.fileno(), work_fd, info_write), close_fds=True)
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise SandboxError(f"could not start bwrap: {exc}") from exc
         finally:
-            for fd in (work_fd, report_read, report_write, info_read, info_write):
-                if fd >= 0:
-                    os.close(fd)
-        _raise_on_bwrap_failure(outer, report)
-        return _merge(outer, report, limits)
+            theirs.close()
+            os.close(work_fd)
+            os.close(info_write)
+        self.control = ours
+        self._init_pid = _child_pid(info_read)
+        os.close(info_read)
+        if not self._receive(_START_TIMEOUT_S):
+            self.close()
+            raise SandboxError(self._bwrap_error() or "the sandbox runner did not start")
+        if self.cgroup is not None:
+            self.baseline_mb = self.cgroup.usage_mb()
+
+    def _receive(self, timeout: float) -> dict | None:
+        ready, _, _ = select.select([self.control], [], [], timeout)
+        if not ready:
+            return None
+        try:
+            message = self.control.recv(1 << 16)
+        except OSError:
+            return None
+        return json.loads(message) if message else None
+
+    def _bwrap_error(self) -> str:
+        if self.proc is None or self.proc.poll() is None:
+            return ""
+        return self.proc.stderr.read(4096).decode(errors="replace").strip()
+
+    def run(self, argv: Sequence[str], stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None,
+            *, keep: bool = False) -> Execution:
+        """Execute `argv` (a path inside the sandbox) for one test; `keep` keeps the files it writes."""
+        return self._run({"argv": list(argv), "keep": keep}, stdin, limits, files)
+
+    def run_python(self, script: str, stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None) -> Execution:
+        """Run the Python `script` in /work in a fork of the warm interpreter (as `python3 -I script` would)."""
+        return self._run({"script": script}, stdin, limits, files)
+
+    def read(self, name: str, limit: int = 1 << 16) -> bytes:
+        """Up to `limit` bytes of a file the last run left in /work (never follows links)."""
+        return read_private(self.workdir, name, limit)
+
+    def _run(self, request: dict, stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None) -> Execution:
+        if self.control is None:
+            raise SandboxError("the sandbox is closed")
+        for name, content in (files or {}).items():
+            write_private(self.workdir, name, content)
+            if os.geteuid() == 0:
+                os.lchown(self.workdir / name, self.uid, self.uid)
+        oom_before = self._prepare_cgroup(limits)
+        request.update(op="run", extra=sorted(files or ()), dirs=list(request.get("dirs", ())),
+                       limits=_runner_limits(limits, address_space=self.cgroup is None))
+        stdin_r, stdin_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        try:
+            socket.send_fds(self.control, [json.dumps(request).encode()], [stdin_r, out_w, err_w])
+        except OSError as exc:
+            for fd in (stdin_r, stdin_w, out_r, out_w, err_r, err_w):
+                os.close(fd)
+            self._fail(f"the sandbox runner is gone: {exc}")
+        for fd in (stdin_r, out_w, err_w):
+            os.close(fd)
+        feed_stdin_in_background(stdin_w, stdin)
+        hits = {"output": False}
+
+        def on_overflow() -> None:
+            if not hits["output"]:
+                hits["output"] = True
+                self.control.send(b'{"op": "kill"}')
+
+        drain = OutputDrain(out_r, err_r, limits, on_overflow)
+        try:
+            reply = self._await_reply(drain, limits)
+        finally:
+            drain.close()
+            os.close(out_r)
+            os.close(err_r)
+        if "error" in reply:
+            raise SandboxError(reply["error"])
+        oom = self.cgroup is not None and self.cgroup.oom_kills() > oom_before
+        return make_execution(reply["status"], reply["cpu_s"], reply["rss_kb"] / 1024, drain, limits,
+                              output_hit=hits["output"], wall_hit=reply["timed_out"] and not hits["output"],
+                              oom_killed=oom, wall_s=reply["wall_s"])
+
+    def _prepare_cgroup(self, limits: Limits) -> int:
+        if self.cgroup is None:
+            return 0
+        self.cgroup.set_limit(limits.memory_mb + math.ceil(self.baseline_mb) + _CGROUP_SLACK_MB)
+        self.cgroup.reset_peak()
+        return self.cgroup.oom_kills()
+
+    def _await_reply(self, drain: OutputDrain, limits: Limits) -> dict:
+        """Drain output until the runner answers and both pipes close; past the deadline the sandbox is dead."""
+        deadline = time.monotonic() + limits.wall_time_s + _REPLY_GRACE_S
+        while time.monotonic() < deadline:
+            if drain.pump(0.05, wake_fd=self.control.fileno()):
+                reply = self._receive(0) or self._fail("the sandbox runner died")
+                break
+        else:
+            self._fail("the sandbox runner did not answer in time")
+        closing = time.monotonic() + _DRAIN_GRACE_S  # every process is dead: the pipes are at their end
+        while drain.open and time.monotonic() < closing:
+            drain.pump(0.05)
+        return reply
+
+    def _fail(self, why: str):
+        self.close()
+        raise SandboxError(why)
+
+    def close(self) -> None:
+        """Stop the runner (closing its socket ends it; PID 1's exit ends the namespace) and reap."""
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=_STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            self.proc.stderr.close()
+            self.proc = None
+        _reap(self._init_pid)
+        self._init_pid = None
 
 
-def _read_report(fd: int) -> tuple[int, float, int] | None:
-    """The reaper's (wait status, CPU seconds, max RSS KiB), or None when it was killed first."""
-    data = b""
-    while chunk := os.read(fd, 256):
-        data += chunk
-    try:
-        status, cpu, rss = data.split()
-        return int(status), float(cpu), int(rss)
-    except ValueError:
-        return None
-
-
-def _merge(outer: Execution, report: tuple[int, float, int] | None, limits: Limits) -> Execution:
-    """The program's own status and usage (from the reaper) with the supervisor's output and wall time."""
-    if report is None:  # killed from outside (wall time, output flood): the supervisor's view stands
-        return outer
-    status, cpu, rss_kb = report
-    code = os.waitstatus_to_exitcode(status)
-    sig = -code if code < 0 else None
-    limit_hit = limit_fired(sig, cpu, rss_kb / 1024, limits, output_hit=outer.limit_hit is LimitHit.OUTPUT,
-                            wall_hit=outer.limit_hit is LimitHit.WALL_TIME)
-    return replace(outer, exit_code=None if sig else code, signal=sig, cpu_s=round(cpu, 4),
-                   max_rss_mb=round(rss_kb / 1024, 2), limit_hit=limit_hit)
-
-
-def _raise_on_bwrap_failure(outer: Execution, report) -> None:
-    """Bwrap's own set-up errors are the harness's fault, never the program's (RE)."""
-    if report is None and outer.limit_hit is None and outer.stderr.startswith(b"bwrap: "):
-        raise SandboxError(outer.stderr.decode(errors="replace").strip())
+def _runner_limits(limits: Limits, *, address_space: bool) -> dict:
+    return {
+        "cpu_s": math.ceil(limits.cpu_time_s) + 1,  # the rlimit is a backstop; CPU time is measured exactly
+        "wall_s": limits.wall_time_s,
+        "address_space_mb": limits.memory_mb if address_space else None,
+        "file_size_mb": limits.file_size_mb,
+        "open_files": limits.open_files,
+        "processes": limits.processes,
+    }
 
 
 @cache

@@ -13,6 +13,7 @@ import resource
 import selectors
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from sandboxes.cgroups import MemoryCgroup, MemoryController, memory_controller
 from sandboxes.result import Execution, LimitHit, Limits, SandboxError
 
 _MB = 1 << 20
@@ -41,14 +43,15 @@ def clean_environment(home: str) -> dict[str, str]:
     }
 
 
-def _rlimit_setter(limits: Limits):
+def _rlimit_setter(limits: Limits, address_space: bool = True):
     cpu = math.ceil(limits.cpu_time_s) + 1
     memory = limits.memory_mb * _MB
 
     def apply() -> None:  # runs in the child between fork and exec
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_STACK, (memory, memory))
+        if address_space:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY,) * 2)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_mb * _MB,) * 2)
         resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files,) * 2)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -63,66 +66,91 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
-def _feed_stdin(pipe, data: bytes) -> None:
-    try:
-        pipe.write(data)
-    except (BrokenPipeError, OSError):
-        pass  # the program stopped reading: its business, not ours
-    finally:
-        try:
-            pipe.close()
-        except OSError:
-            pass
+class OutputDrain:
+    """Reads a program's stdout and stderr pipes as they fill, keeping at most a cap of each.
 
+    Draining both concurrently is what keeps a program that floods stderr from blocking
+    forever on a full pipe while we wait on stdout.
+    """
 
-class _Capture:
-    """Drains stdout and stderr concurrently (keeping at most a cap of each) while waiting for the program."""
-
-    def __init__(self, proc: subprocess.Popen, limits: Limits):
-        self.buffers = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
-        self.caps = {proc.stdout.fileno(): limits.stdout_bytes, proc.stderr.fileno(): limits.stderr_bytes}
+    def __init__(self, stdout_fd: int, stderr_fd: int, limits: Limits, on_stdout_overflow):
+        self.stdout_fd, self.stderr_fd = stdout_fd, stderr_fd
+        self.buffers = {stdout_fd: bytearray(), stderr_fd: bytearray()}
+        self.caps = {stdout_fd: limits.stdout_bytes, stderr_fd: limits.stderr_bytes}
         self.truncated = dict.fromkeys(self.buffers, False)
-        self.stdout_fd = proc.stdout.fileno()
+        self.on_stdout_overflow = on_stdout_overflow
+        self.selector = selectors.DefaultSelector()
+        for fd in self.buffers:
+            os.set_blocking(fd, False)
+            self.selector.register(fd, selectors.EVENT_READ)
 
-    def _read(self, fd: int, on_stdout_overflow) -> bool:
-        chunk = os.read(fd, 1 << 16)
+    @property
+    def open(self) -> bool:
+        """True while some pipe has not reached end of file."""
+        return bool(self.selector.get_map())
+
+    def pump(self, timeout: float, wake_fd: int | None = None) -> bool:
+        """Read whatever is ready within `timeout` seconds; True as soon as `wake_fd` is readable."""
+        if wake_fd is not None:
+            self.selector.register(wake_fd, selectors.EVENT_READ)
+        try:
+            if not self.selector.get_map():
+                time.sleep(timeout)
+                return False
+            woken = False
+            for key, _ in self.selector.select(timeout=timeout):
+                if key.fd == wake_fd:
+                    woken = True
+                else:
+                    self._read(key.fd)
+            return woken
+        finally:
+            if wake_fd is not None:
+                self.selector.unregister(wake_fd)
+
+    def _read(self, fd: int) -> None:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return
         if not chunk:
-            return False
+            self.selector.unregister(fd)
+            return
         buffer, cap = self.buffers[fd], self.caps[fd]
         room = cap - len(buffer)
         buffer += chunk[: max(room, 0)]
         if len(chunk) > room:
             self.truncated[fd] = True
             if fd == self.stdout_fd:
-                on_stdout_overflow()
-        return True
+                self.on_stdout_overflow()
 
-    def wait(self, pid: int, deadline: float, on_stdout_overflow):
-        """Read output until the program exits (then kill its group) or `deadline`; return wait4's status."""
-        selector = selectors.DefaultSelector()
-        for fd in self.buffers:
-            selector.register(fd, selectors.EVENT_READ)
-        status = usage = None
-        exited_at = math.inf
-        while time.monotonic() < min(deadline, exited_at + _DRAIN_GRACE_S):
-            if not selector.get_map():
-                time.sleep(0.02)  # both pipes closed: only waiting for the exit now
-            for key, _ in selector.select(timeout=0.02) if selector.get_map() else ():
-                if not self._read(key.fd, on_stdout_overflow):
-                    selector.unregister(key.fd)
-            if status is None:
-                reaped, status, usage = os.wait4(pid, os.WNOHANG)
-                if reaped:
-                    exited_at = time.monotonic()
-                    _kill_group(pid)  # whatever it left running in its group dies with it
-                else:
-                    status = None
-            if status is not None and not selector.get_map():
-                break
-        selector.close()
-        if status is None:
-            _, status, usage = os.wait4(pid, 0)
-        return status, usage
+    def close(self) -> None:
+        """Stop watching the pipes (the caller closes them)."""
+        self.selector.close()
+
+    @property
+    def stdout(self) -> bytes:
+        """What was kept of stdout."""
+        return bytes(self.buffers[self.stdout_fd])
+
+    @property
+    def stderr(self) -> bytes:
+        """What was kept of stderr."""
+        return bytes(self.buffers[self.stderr_fd])
+
+
+def feed_stdin_in_background(fd: int, data: bytes) -> threading.Thread:
+    """Write `data` to the pipe `fd` from a thread, then close it; a program that stops reading is fine."""
+    def feed() -> None:
+        try:
+            with open(fd, "wb", closefd=True) as pipe:
+                pipe.write(data)
+        except OSError:
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    return writer
 
 
 def run_supervised(
@@ -133,85 +161,182 @@ def run_supervised(
     limits: Limits,
     preexec=None,
     pass_fds: Sequence[int] = (),
+    cgroup: MemoryCgroup | None = None,
 ) -> Execution:
     """Start `argv` in its own session under `limits`, feed stdin, capture output, enforce the wall limit.
 
-    Shared by every sandbox kind: they differ only in the argv wrapper and the child's set-up.
+    With a `cgroup`, the program joins it and memory is limited there (exactly, with an OOM-kill
+    count); without, by an address-space rlimit.
     """
     started = time.monotonic()
-    set_limits = _rlimit_setter(limits)
+    set_limits = _rlimit_setter(limits, address_space=cgroup is None)
+    if cgroup is not None:
+        cgroup.set_limit(limits.memory_mb)
 
     def child_setup() -> None:
+        if cgroup is not None:
+            cgroup.join()
         set_limits()
         if preexec is not None:
             preexec()
 
     try:
         proc = subprocess.Popen(
-            list(argv),
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            preexec_fn=child_setup,
-            close_fds=True,
+            list(argv), cwd=cwd, env=dict(env), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=child_setup, close_fds=True,
             pass_fds=tuple(pass_fds),
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise SandboxError(f"could not start {argv[0]}: {exc}") from exc
-    hits: dict[str, bool] = {"wall": False, "output": False}
-
-    def on_deadline() -> None:
-        hits["wall"] = True
-        _kill_group(proc.pid)
+    hits = {"wall": False, "output": False}
 
     def on_overflow() -> None:
         hits["output"] = True
         _kill_group(proc.pid)
 
+    def on_deadline() -> None:
+        hits["wall"] = True
+        _kill_group(proc.pid)
+
     timer = threading.Timer(limits.wall_time_s, on_deadline)
     timer.start()
-    writer = threading.Thread(target=_feed_stdin, args=(proc.stdin, stdin), daemon=True)
-    writer.start()
-    capture = _Capture(proc, limits)
+    feed_stdin_in_background(os.dup(proc.stdin.fileno()), stdin)
+    proc.stdin.close()
+    drain = OutputDrain(proc.stdout.fileno(), proc.stderr.fileno(), limits, on_overflow)
     try:
-        status, usage = capture.wait(proc.pid, started + limits.wall_time_s + _DRAIN_GRACE_S, on_overflow)
+        status, usage = _wait(proc.pid, drain, started + limits.wall_time_s + _DRAIN_GRACE_S)
     finally:
         timer.cancel()
         _kill_group(proc.pid)  # orphans left in the group die with it
         proc.returncode = -1  # reaped above; stop Popen from reaping again
+        drain.close()
         proc.stdout.close()
         proc.stderr.close()
-    return _execution(status, usage, capture, limits, hits, time.monotonic() - started)
+    cpu = usage.ru_utime + usage.ru_stime
+    rss_mb = usage.ru_maxrss / 1024
+    oom = cgroup is not None and cgroup.oom_kills() > 0
+    return make_execution(status, cpu, rss_mb, drain, limits, output_hit=hits["output"], wall_hit=hits["wall"],
+                          oom_killed=oom, wall_s=time.monotonic() - started)
+
+
+def _wait(pid: int, drain: OutputDrain, deadline: float):
+    """Drain output until the program exits (then kill its group) or `deadline`; return wait4's status."""
+    status = usage = None
+    exited_at = math.inf
+    while time.monotonic() < min(deadline, exited_at + _DRAIN_GRACE_S):
+        drain.pump(0.02)
+        if status is None:
+            reaped, status, usage = os.wait4(pid, os.WNOHANG)
+            if reaped:
+                exited_at = time.monotonic()
+                _kill_group(pid)  # whatever it left running in its group dies with it
+            else:
+                status = None
+        if status is not None and not drain.open:
+            break
+    if status is None:
+        _, status, usage = os.wait4(pid, 0)
+    return status, usage
 
 
 class ProcessSandbox:
-    """Reduced isolation: rlimits, own session, scrubbed environment, fresh working directory."""
+    """Reduced isolation: rlimits (or a memory cgroup), own session, scrubbed environment, fresh directory."""
 
     kind = "process"
     isolation = "reduced"
     python = sys.executable
 
-    def run(
-        self,
-        argv: Sequence[str],
-        stdin: bytes,
-        limits: Limits,
-        files: Mapping[str, bytes] | None = None,
-    ) -> Execution:
-        """Run ``argv`` in a fresh directory holding ``files``; always returns an Execution."""
+    def __init__(self, use_cgroups: bool = True) -> None:
+        self.memory_controller = memory_controller() if use_cgroups else None
+        self.memory = self.memory_controller.mechanism if self.memory_controller else "rlimit"
+
+    @contextmanager
+    def session(self, files: Mapping[str, bytes] | None = None):
+        """A working directory holding `files` in which several runs happen (one process each)."""
         with fresh_workdir(files, "harness-sbx-") as workdir:
-            return run_supervised(argv, workdir, clean_environment(str(workdir)), stdin, limits)
+            yield ProcessSession(workdir, self.memory_controller)
+
+    def run(self, argv: Sequence[str], stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None) -> Execution:
+        """Run ``argv`` in a fresh directory holding ``files``; always returns an Execution."""
+        with self.session(files) as session:
+            return session.run(argv, stdin, limits)
+
+
+class ProcessSession:
+    """Runs in one directory; each run is a new process in a new session, in a new cgroup when available."""
+
+    def __init__(self, workdir: Path, controller: MemoryController | None) -> None:
+        self.workdir = workdir
+        self.controller = controller
+
+    def run(self, argv: Sequence[str], stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None,
+            *, keep: bool = False) -> Execution:
+        """Run `argv` with `files` added to the directory for this run."""
+        for name, content in (files or {}).items():
+            write_private(self.workdir, name, content)
+        cgroup = self.controller.create() if self.controller else None
+        try:
+            return run_supervised(argv, self.workdir, clean_environment(str(self.workdir)), stdin, limits, cgroup=cgroup)
+        finally:
+            if cgroup is not None:
+                cgroup.remove()
+
+    def run_python(self, script: str, stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None) -> Execution:
+        """Run a Python script from the directory with the harness's interpreter in isolated mode."""
+        return self.run([sys.executable, "-I", script], stdin, limits, files)
+
+    def read(self, name: str, limit: int = 1 << 16) -> bytes:
+        """Up to `limit` bytes of a file the last run left, b"" when there is none (never follows links)."""
+        return read_private(self.workdir, name, limit)
+
+
+def write_private(root: Path, name: str, content: bytes) -> None:
+    """Create `root/name` afresh without following any link a program may have left in its place."""
+    dir_fd = os.open(root, os.O_PATH | os.O_DIRECTORY)
+    try:
+        try:
+            os.unlink(name, dir_fd=dir_fd)
+        except FileNotFoundError:
+            pass
+        except IsADirectoryError:
+            shutil.rmtree(root / name, ignore_errors=True)
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd)
+        with open(fd, "wb") as handle:
+            handle.write(content)
+    finally:
+        os.close(dir_fd)
+
+
+def read_private(root: Path, name: str, limit: int) -> bytes:
+    """Read `root/name` (a relative path) refusing links at every step; b"" when absent or not a file."""
+    fd = os.open(root, os.O_PATH | os.O_DIRECTORY)
+    try:
+        for part in name.split("/"):
+            next_fd = os.open(part, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+            os.close(fd)
+            fd = next_fd
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        return os.read(fd, limit)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
 
 
 def limit_fired(
-    sig: int | None, cpu_s: float, rss_mb: float, limits: Limits, *, output_hit: bool, wall_hit: bool
+    sig: int | None, cpu_s: float, rss_mb: float, limits: Limits, *, output_hit: bool, wall_hit: bool,
+    oom_killed: bool = False,
 ) -> LimitHit | None:
-    """Which limit ended a run, in judge precedence: output, CPU, wall, then memory (a kill near the cap)."""
+    """Which limit ended a run, in judge precedence.
+
+    Output first, then memory when a cgroup OOM-killed it, CPU, wall, and memory again for a
+    kill near the address-space cap.
+    """
     if output_hit:
         return LimitHit.OUTPUT
+    if oom_killed:
+        return LimitHit.MEMORY
     if sig == signal.SIGXCPU or cpu_s > limits.cpu_time_s:
         return LimitHit.CPU_TIME
     if wall_hit:
@@ -233,22 +358,21 @@ def fresh_workdir(files: Mapping[str, bytes] | None, prefix: str):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _execution(status, usage, capture: _Capture, limits: Limits, hits, wall: float) -> Execution:
+def make_execution(status: int, cpu_s: float, rss_mb: float, drain: OutputDrain, limits: Limits, *,
+                   output_hit: bool, wall_hit: bool, oom_killed: bool, wall_s: float) -> Execution:
+    """The execution record from a wait status, resource usage and the drained output."""
     exit_code = os.waitstatus_to_exitcode(status)
     sig = -exit_code if exit_code < 0 else None
-    cpu = usage.ru_utime + usage.ru_stime
-    rss_mb = usage.ru_maxrss / 1024
-    out_fd, err_fd = list(capture.buffers)
-    limit_hit = limit_fired(sig, cpu, rss_mb, limits, output_hit=hits["output"], wall_hit=hits["wall"])
+    limit_hit = limit_fired(sig, cpu_s, rss_mb, limits, output_hit=output_hit, wall_hit=wall_hit, oom_killed=oom_killed)
     return Execution(
         exit_code=None if sig is not None else exit_code,
         signal=sig,
-        stdout=bytes(capture.buffers[out_fd]),
-        stderr=bytes(capture.buffers[err_fd]),
-        stdout_truncated=capture.truncated[out_fd],
-        stderr_truncated=capture.truncated[err_fd],
-        wall_s=round(wall, 4),
-        cpu_s=round(cpu, 4),
+        stdout=drain.stdout,
+        stderr=drain.stderr,
+        stdout_truncated=drain.truncated[drain.stdout_fd],
+        stderr_truncated=drain.truncated[drain.stderr_fd],
+        wall_s=round(wall_s, 4),
+        cpu_s=round(cpu_s, 4),
         max_rss_mb=round(rss_mb, 2),
         limit_hit=limit_hit,
     )

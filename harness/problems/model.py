@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from judges import OutputRule, TestCase
+from judges.checker import Checker
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Problem:
     time_limit_s: float = 1.0
     memory_limit_mb: int = 256
     output_rule: OutputRule = OutputRule()
+    checker: Checker | None = None  # a custom checker replaces `output_rule`
     rating: int | None = None
     tags: tuple[str, ...] = ()
     source: str = ""

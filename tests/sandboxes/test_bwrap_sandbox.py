@@ -55,7 +55,10 @@ def test_fork_bomb_is_contained():
 
 def test_memory_bomb():
     result = run("x = bytearray(2 << 30)")
-    assert not result.ok and "MemoryError" in result.stderr_tail()
+    if SANDBOX.memory.startswith("cgroup"):  # exact: the kernel's OOM kill in the run's own cgroup
+        assert result.limit_hit is LimitHit.MEMORY and result.signal == 9
+    else:
+        assert not result.ok and "MemoryError" in result.stderr_tail()
 
 
 def test_stdout_flood():
@@ -133,9 +136,12 @@ def test_setsid_double_fork_orphan_dies():
     assert result.stdout == b"parent done\n"  # the fixture checks that the orphan is gone
 
 
-def test_kill_parent_does_not_hurt_the_harness():
-    result = run("import os, signal; os.kill(os.getppid(), signal.SIGKILL)")
-    assert not result.ok and result.wall_s < LIMITS.wall_time_s
+def test_kill_parent_does_not_hurt_the_runner():
+    source = "import os, signal; os.kill(os.getppid(), signal.SIGKILL); print(os.getppid())"
+    with SANDBOX.session({"main.py": source.encode()}) as session:
+        first = session.run_python("main.py", b"", LIMITS)
+        second = session.run_python("main.py", b"", LIMITS)
+    assert first.stdout == b"1\n" and second.ok  # PID 1 of the namespace ignores it; the session goes on
 
 
 def test_kill_minus_one_reaches_nothing_outside():

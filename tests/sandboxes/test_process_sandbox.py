@@ -39,9 +39,19 @@ def test_crash_keeps_the_traceback_tail():
     assert result.exit_code == 1 and "ZeroDivisionError" in result.stderr_tail()
 
 
-def test_memory_bomb_fails_inside_the_limit():
-    result = run("x = bytearray(1 << 30)")
-    assert not result.ok and "MemoryError" in result.stderr_tail()
+def test_memory_bomb_is_oom_killed_in_its_cgroup_where_there_is_one():
+    sandbox = ProcessSandbox()
+    result = sandbox.run([sys.executable, "-I", "main.py"], b"", LIMITS, {"main.py": b"x = bytearray(1 << 30)"})
+    if sandbox.memory.startswith("cgroup"):
+        assert result.limit_hit is LimitHit.MEMORY and result.signal == 9
+    else:
+        assert not result.ok and "MemoryError" in result.stderr_tail()
+
+
+def test_memory_bomb_without_cgroups_fails_inside_the_address_space_limit():
+    sandbox = ProcessSandbox(use_cgroups=False)
+    result = sandbox.run([sys.executable, "-I", "main.py"], b"", LIMITS, {"main.py": b"x = bytearray(1 << 30)"})
+    assert sandbox.memory == "rlimit" and not result.ok and "MemoryError" in result.stderr_tail()
 
 
 def test_stdout_flood_is_capped_and_stopped():
