@@ -1,15 +1,18 @@
-"""Judge one program against a problem's tests: run each test in a sandbox, compare, decide."""
+"""Judge one program against a problem's tests: build it once in a sandbox, run each test, compare, decide."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
+from judges.checker import Checker, CheckerError, CheckerRun
 from judges.compare import OutputRule, compare
+from judges.language import COMPILE_LIMITS, Build, program_build
 from judges.verdict import Verdict
-from sandboxes import Execution, LimitHit, Limits, SandboxError
+from sandboxes import Execution, LimitHit, Limits, Sandbox, SandboxError, Session
 
-_SANDBOX_RETRIES = 2
+_SANDBOX_ATTEMPTS = 2
 _LIMIT_VERDICTS = {
     LimitHit.OUTPUT: Verdict.OLE,
     LimitHit.CPU_TIME: Verdict.TLE,
@@ -44,6 +47,7 @@ class TestResult:
     signal: int | None = None
     detail: str = ""  # first difference for WA, stderr tail for RE/MLE, error for IE
     stdout_truncated: bool = False
+    rerun: bool = False  # a TLE that was run a second time; this is the second run's result
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,9 @@ class Judgement:
     verdict: Verdict
     tests: tuple[TestResult, ...] = field(default_factory=tuple)
     detail: str = ""
+    language: str = "python"
+    tle_reruns: int = 0  # TLEs run a second time
+    tle_overturned: int = 0  # ... whose second run was not a TLE (a noisy machine, not a slow program)
 
 
 @dataclass(frozen=True)
@@ -61,27 +68,38 @@ class JudgeSettings:
 
     time_limit_s: float = 1.0
     memory_mb: int = 256
-    wall_factor: float = 2.0  # wall time is a safety net over CPU time
+    wall_factor: float = 2.0  # CPU time is the measure; wall time a safety net over it
     stop_on_failure: bool = True
-    python: str | None = None  # interpreter path as the sandbox sees it; None: the sandbox's own
+    rerun_tle: bool = True  # run a TLE once more before believing it
+    time_scale: float = 1.0  # from calibration: how much slower this host is than the reference
 
     def limits(self) -> Limits:
         """Sandbox limits for one test."""
-        wall = max(self.time_limit_s * self.wall_factor, self.time_limit_s + 1.0)
-        return Limits(wall_time_s=wall, cpu_time_s=self.time_limit_s, memory_mb=self.memory_mb)
+        cpu = self.time_limit_s * self.time_scale
+        wall = max(cpu * self.wall_factor, cpu + 1.0)
+        return Limits(wall_time_s=wall, cpu_time_s=cpu, memory_mb=self.memory_mb)
 
 
 def syntax_error(source: str) -> str | None:
     """The compile error of a Python source, or None. Compiling runs none of the program."""
     try:
         compile(source, "main.py", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
 
 
 def test_verdict(execution: Execution, answer: str, rule: OutputRule) -> tuple[Verdict, str]:
-    """Verdict and detail for one finished execution."""
+    """Verdict and detail for one finished execution compared by a rule (no checker)."""
+    early = _run_verdict(execution)
+    if early is not None:
+        return early
+    comparison = compare(answer, execution.stdout.decode("utf-8", errors="replace"), rule)
+    return (Verdict.AC, "") if comparison.ok else (Verdict.WA, comparison.detail)
+
+
+def _run_verdict(execution: Execution) -> tuple[Verdict, str] | None:
+    """The verdict when the run itself failed (a limit, a crash), else None: the output decides."""
     if execution.limit_hit is not None:
         return _LIMIT_VERDICTS[execution.limit_hit], execution.limit_hit.value
     tail = execution.stderr_tail()
@@ -89,34 +107,44 @@ def test_verdict(execution: Execution, answer: str, rule: OutputRule) -> tuple[V
         if any(marker in tail for marker in _OOM_MARKERS):
             return Verdict.MLE, tail
         return Verdict.RE, tail or f"exit code {execution.exit_code}, signal {execution.signal}"
-    output = execution.stdout.decode("utf-8", errors="replace")
-    comparison = compare(answer, output, rule)
-    return (Verdict.AC, "") if comparison.ok else (Verdict.WA, comparison.detail)
+    return None
 
 
-def _run_test(sandbox, source: str, test: TestCase, settings: JudgeSettings, rule: OutputRule) -> TestResult:
-    argv = [settings.python or sandbox.python, "-I", "main.py"]
-    files = {"main.py": source.encode()}
-    error = ""
-    for _ in range(_SANDBOX_RETRIES):
+class _ProgramRun:
+    """Runs one built program over tests in one session, deciding each test's verdict."""
+
+    def __init__(self, program: Build, session: Session, rule: OutputRule, settings: JudgeSettings,
+                 checker: CheckerRun | None) -> None:
+        self.program, self.session, self.rule, self.settings, self.checker = program, session, rule, settings, checker
+
+    def execute(self, test: TestCase) -> Execution:
+        stdin, limits = test.input.encode(), self.settings.limits()
+        if self.program.script:
+            return self.session.run_python(self.program.script, stdin, limits)
+        return self.session.run(self.program.run_argv, stdin, limits)
+
+    def verdict(self, test: TestCase, execution: Execution) -> tuple[Verdict, str]:
+        if self.checker is None:
+            return test_verdict(execution, test.answer, self.rule)
+        early = _run_verdict(execution)
+        if early is not None:
+            return early
         try:
-            execution = sandbox.run(argv, test.input.encode(), settings.limits(), files)
-        except SandboxError as exc:
-            error = str(exc)
-            continue
-        verdict, detail = test_verdict(execution, test.answer, rule)
-        return TestResult(
-            name=test.name,
-            verdict=verdict,
-            wall_s=execution.wall_s,
-            cpu_s=execution.cpu_s,
-            max_rss_mb=execution.max_rss_mb,
-            exit_code=execution.exit_code,
-            signal=execution.signal,
-            detail=detail,
-            stdout_truncated=execution.stdout_truncated,
-        )
-    return TestResult(name=test.name, verdict=Verdict.IE, detail=error)
+            accepted, message = self.checker.check(test.input, test.answer, execution.stdout)
+        except CheckerError as exc:
+            return Verdict.IE, str(exc)
+        return (Verdict.AC, message) if accepted else (Verdict.WA, message)
+
+    def judge_test(self, test: TestCase) -> TestResult:
+        execution = self.execute(test)
+        verdict, detail = self.verdict(test, execution)
+        rerun = verdict is Verdict.TLE and self.settings.rerun_tle
+        if rerun:
+            execution = self.execute(test)
+            verdict, detail = self.verdict(test, execution)
+        return TestResult(name=test.name, verdict=verdict, wall_s=execution.wall_s, cpu_s=execution.cpu_s,
+                          max_rss_mb=execution.max_rss_mb, exit_code=execution.exit_code, signal=execution.signal,
+                          detail=detail, stdout_truncated=execution.stdout_truncated, rerun=rerun)
 
 
 def judge(
@@ -124,23 +152,64 @@ def judge(
     tests: Sequence[TestCase],
     rule: OutputRule,
     settings: JudgeSettings,
-    sandbox,
+    sandbox: Sandbox,
+    *,
+    language: str = "python",
+    checker: Checker | None = None,
 ) -> Judgement:
-    """Judge a Python program; tests run in the order given, samples first is the caller's order."""
+    """Judge a program: build it once in a sandbox, then run the tests in the order given.
+
+    A failure of the sandbox itself is retried in a fresh sandbox; a test on which it fails
+    twice is an IE, never an RE.
+    """
     if source is None or not source.strip():
-        return Judgement(Verdict.NO_CODE, detail="no code found in the completion")
-    error = syntax_error(source)
-    if error:
-        return Judgement(Verdict.CE, detail=error)
+        return Judgement(Verdict.NO_CODE, detail="no code found in the completion", language=language)
+    if language == "python" and (error := syntax_error(source)):
+        return Judgement(Verdict.CE, detail=error, language=language)
     if not tests:
-        return Judgement(Verdict.IE, detail="the problem has no tests")
+        return Judgement(Verdict.IE, detail="the problem has no tests", language=language)
+    program = program_build(source, language)
     results: list[TestResult] = []
-    for test in tests:
-        result = _run_test(sandbox, source, test, settings, rule)
-        results.append(result)
-        if result.verdict is not Verdict.AC and settings.stop_on_failure:
-            break
+    failures = 0
+    while len(results) < len(tests) and not _stopped(results, settings):
+        try:
+            with ExitStack() as stack:
+                session = stack.enter_context(sandbox.session(program.files))
+                if program.compile_argv:
+                    compiled = session.run(program.compile_argv, b"", COMPILE_LIMITS, keep=True)
+                    if not compiled.ok:
+                        return Judgement(Verdict.CE, detail=_compile_error(compiled), language=language)
+                checker_run = stack.enter_context(CheckerRun(checker, sandbox)) if checker else None
+                runner = _ProgramRun(program, session, rule, settings, checker_run)
+                for test in tests[len(results):]:
+                    results.append(runner.judge_test(test))
+                    failures = 0
+                    if _stopped(results, settings):
+                        break
+        except CheckerError as exc:
+            results.append(TestResult(name=tests[len(results)].name, verdict=Verdict.IE, detail=str(exc)))
+        except SandboxError as exc:
+            failures += 1
+            if failures >= _SANDBOX_ATTEMPTS:
+                results.append(TestResult(name=tests[len(results)].name, verdict=Verdict.IE, detail=str(exc)))
+                failures = 0
+    return _overall(results, language)
+
+
+def _stopped(results: list[TestResult], settings: JudgeSettings) -> bool:
+    return settings.stop_on_failure and bool(results) and results[-1].verdict is not Verdict.AC
+
+
+def _compile_error(compiled: Execution) -> str:
+    if compiled.limit_hit is not None:
+        return f"compilation stopped: {compiled.limit_hit.value} limit"
+    return compiled.stderr.decode("utf-8", errors="replace").strip()[-2000:] or f"exit code {compiled.exit_code}"
+
+
+def _overall(results: list[TestResult], language: str) -> Judgement:
+    reruns = sum(r.rerun for r in results)
+    overturned = sum(r.rerun and r.verdict is not Verdict.TLE for r in results)
     failed = next((r for r in results if r.verdict is not Verdict.AC), None)
-    if failed is None:
-        return Judgement(Verdict.AC, tuple(results))
-    return Judgement(failed.verdict, tuple(results), detail=f"{failed.name}: {failed.detail}")
+    detail = f"{failed.name}: {failed.detail}" if failed else ""
+    return Judgement(failed.verdict if failed else Verdict.AC, tuple(results), detail=detail, language=language,
+                     tle_reruns=reruns, tle_overturned=overturned)

@@ -33,7 +33,7 @@ import logging
 
 from sandboxes.bwrap import BwrapSandbox, bwrap_available
 from sandboxes.process import ProcessSandbox, clean_environment, run_supervised
-from sandboxes.result import Execution, LimitHit, Limits, Sandbox, SandboxError
+from sandboxes.result import Execution, LimitHit, Limits, Sandbox, SandboxError, Session
 
 KINDS = ("auto", "bwrap", "process")
 log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ __all__ = [
     "ProcessSandbox",
     "Sandbox",
     "SandboxError",
+    "Session",
     "bwrap_available",
     "clean_environment",
     "make_sandbox",

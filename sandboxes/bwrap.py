@@ -301,13 +301,17 @@ class BwrapSession:
         return self.proc.stderr.read(4096).decode(errors="replace").strip()
 
     def run(self, argv: Sequence[str], stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None,
-            *, keep: bool = False) -> Execution:
-        """Execute `argv` (a path inside the sandbox) for one test; `keep` keeps the files it writes."""
-        return self._run({"argv": list(argv), "keep": keep}, stdin, limits, files)
+            *, keep: bool = False, dirs: Sequence[str] = ()) -> Execution:
+        """Execute `argv` (a path inside the sandbox) for one test; `keep` keeps the files it writes.
 
-    def run_python(self, script: str, stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None) -> Execution:
+        `files` are added to /work for this run only, `dirs` are created empty for it.
+        """
+        return self._run({"argv": list(argv), "keep": keep, "dirs": list(dirs)}, stdin, limits, files)
+
+    def run_python(self, script: str, stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None,
+                   args: Sequence[str] = (), dirs: Sequence[str] = ()) -> Execution:
         """Run the Python `script` in /work in a fork of the warm interpreter (as `python3 -I script` would)."""
-        return self._run({"script": script}, stdin, limits, files)
+        return self._run({"script": script, "args": list(args), "dirs": list(dirs)}, stdin, limits, files)
 
     def read(self, name: str, limit: int = 1 << 16) -> bytes:
         """Up to `limit` bytes of a file the last run left in /work (never follows links)."""
@@ -400,7 +404,8 @@ class BwrapSession:
 
 def _runner_limits(limits: Limits, *, address_space: bool) -> dict:
     return {
-        "cpu_s": math.ceil(limits.cpu_time_s) + 1,  # the rlimit is a backstop; CPU time is measured exactly
+        "cpu_limit_s": limits.cpu_time_s,  # polled by the runner
+        "cpu_s": math.ceil(limits.cpu_time_s) + 1,  # the rlimit: a backstop
         "wall_s": limits.wall_time_s,
         "address_space_mb": limits.memory_mb if address_space else None,
         "file_size_mb": limits.file_size_mb,

@@ -246,15 +246,16 @@ class ProcessSandbox:
     isolation = "reduced"
     python = sys.executable
 
-    def __init__(self, use_cgroups: bool = True) -> None:
+    def __init__(self, use_cgroups: bool = True, python: str = sys.executable) -> None:
+        self.python = python
         self.memory_controller = memory_controller() if use_cgroups else None
         self.memory = self.memory_controller.mechanism if self.memory_controller else "rlimit"
 
     @contextmanager
-    def session(self, files: Mapping[str, bytes] | None = None):
-        """A working directory holding `files` in which several runs happen (one process each)."""
+    def session(self, files: Mapping[str, bytes] | None = None, limits: Limits | None = None):
+        """A working directory holding `files` in which several runs happen (one process each; `limits` per run)."""
         with fresh_workdir(files, "harness-sbx-") as workdir:
-            yield ProcessSession(workdir, self.memory_controller)
+            yield ProcessSession(workdir, self.memory_controller, self.python)
 
     def run(self, argv: Sequence[str], stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None) -> Execution:
         """Run ``argv`` in a fresh directory holding ``files``; always returns an Execution."""
@@ -265,15 +266,19 @@ class ProcessSandbox:
 class ProcessSession:
     """Runs in one directory; each run is a new process in a new session, in a new cgroup when available."""
 
-    def __init__(self, workdir: Path, controller: MemoryController | None) -> None:
+    def __init__(self, workdir: Path, controller: MemoryController | None, python: str = sys.executable) -> None:
         self.workdir = workdir
         self.controller = controller
+        self.python = python
 
     def run(self, argv: Sequence[str], stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None,
-            *, keep: bool = False) -> Execution:
-        """Run `argv` with `files` added to the directory for this run."""
+            *, keep: bool = False, dirs: Sequence[str] = ()) -> Execution:
+        """Run `argv` with `files` added to the directory and `dirs` created (empty) for this run."""
         for name, content in (files or {}).items():
             write_private(self.workdir, name, content)
+        for name in dirs:
+            shutil.rmtree(self.workdir / name, ignore_errors=True)
+            (self.workdir / name).mkdir()
         cgroup = self.controller.create() if self.controller else None
         try:
             return run_supervised(argv, self.workdir, clean_environment(str(self.workdir)), stdin, limits, cgroup=cgroup)
@@ -281,9 +286,10 @@ class ProcessSession:
             if cgroup is not None:
                 cgroup.remove()
 
-    def run_python(self, script: str, stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None) -> Execution:
+    def run_python(self, script: str, stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None,
+                   args: Sequence[str] = (), dirs: Sequence[str] = ()) -> Execution:
         """Run a Python script from the directory with the harness's interpreter in isolated mode."""
-        return self.run([sys.executable, "-I", script], stdin, limits, files)
+        return self.run([self.python, "-I", script, *args], stdin, limits, files, dirs=dirs)
 
     def read(self, name: str, limit: int = 1 << 16) -> bytes:
         """Up to `limit` bytes of a file the last run left, b"" when there is none (never follows links)."""

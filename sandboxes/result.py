@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -61,12 +62,39 @@ class SandboxError(RuntimeError):
     """The sandbox itself failed (not the program): callers report an internal error, never RE."""
 
 
+class Session(Protocol):
+    """One program's sandbox, kept for all its runs (a compile step, then one run per test)."""
+
+    def run(self, argv: Sequence[str], stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None,
+            *, keep: bool = False, dirs: Sequence[str] = ()) -> Execution:
+        """Execute `argv` once; `files`/`dirs` exist for this run only; `keep` keeps what it writes."""
+        ...
+
+    def run_python(self, script: str, stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None,
+                   args: Sequence[str] = (), dirs: Sequence[str] = ()) -> Execution:
+        """Run a Python script of the working directory as `python3 -I script args...` would."""
+        ...
+
+    def read(self, name: str, limit: int = 1 << 16) -> bytes:
+        """A file the last run left in the working directory (b"" when absent; links are not followed)."""
+        ...
+
+
 class Sandbox(Protocol):
     """What every sandbox kind offers; kinds share the supervisor function, not a base class."""
 
     kind: str  # "bwrap" | "process"
     isolation: str  # "full" | "reduced"
+    memory: str  # how memory is limited: "cgroup-v1" | "cgroup-v2" | "rlimit"
     python: str  # the Python interpreter's path as seen inside the sandbox
+
+    def session(self, files: Mapping[str, bytes] | None = None,
+                limits: Limits | None = None) -> AbstractContextManager[Session]:
+        """A working directory holding `files`, and the sandbox that runs there, until the block ends.
+
+        `limits` bound the session as a whole (its private /tmp); each run brings its own.
+        """
+        ...
 
     def run(self, argv: Sequence[str], stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None) -> Execution:
         """Run `argv` in a fresh working directory holding `files`; data, never an exception, for misbehaviour."""

@@ -11,7 +11,7 @@ and every orphan a program leaves is reparented here and killed after its test.
 
 Protocol (one JSON object per SOCK_SEQPACKET message):
   runner -> harness  {"ready": true, "rss_kb": N}
-  harness -> runner  {"op": "run", "argv": [...] | null, "script": "main.py" | null,
+  harness -> runner  {"op": "run", "argv": [...] | null, "script": "main.py" | null, "args": [...],
                       "limits": {...}, "keep": bool, "extra": [names], "dirs": [names]}
                      + fds [stdin, stdout, stderr]
   harness -> runner  {"op": "kill"}          (while a test runs: the output cap fired)
@@ -42,6 +42,8 @@ import types
 WORK = "/work"
 TMP = "/tmp"
 MB = 1 << 20
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+CPU_POLL_S = 0.02
 _PR_SET_DUMPABLE = 4
 
 
@@ -108,10 +110,10 @@ def _program_frames(tb, script):
     return tb
 
 
-def run_script(script):
+def run_script(script, args=()):
     """Run a Python script as `__main__` in this (forked) interpreter; return its exit status."""
     path = os.path.join(WORK, script)
-    sys.argv = [script]
+    sys.argv = [script, *args]
     sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", closefd=False)
     sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)
     sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace", buffering=1,
@@ -180,7 +182,7 @@ def child(request, fds, control):
     apply_limits(request["limits"])
     os.chdir(WORK)
     if request.get("script"):
-        finish(run_script(request["script"]))
+        finish(run_script(request["script"], request.get("args", ())))
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     argv = request["argv"]
     try:
@@ -205,9 +207,24 @@ def kill_everything():
             continue
 
 
+def cpu_seconds(pid):
+    """CPU time of a running process and its reaped children (from /proc; 0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
+
+
 def supervise(pid, request, control):
-    """Wait for the child until it exits, the wall limit passes or the harness says kill."""
-    deadline = time.monotonic() + request["limits"]["wall_s"]
+    """Wait for the child until it exits, uses up its CPU time, passes the wall limit or the harness says kill.
+
+    CPU time is polled, so a program is stopped within a poll interval of its limit, not at
+    the next whole second as the CPU rlimit (kept as a backstop) would.
+    """
+    limits = request["limits"]
+    deadline = time.monotonic() + limits["wall_s"]
     pidfd = os.pidfd_open(pid)
     timed_out = killed = False
     status = rusage = None
@@ -217,7 +234,7 @@ def supervise(pid, request, control):
             if remaining <= 0:
                 timed_out = True
                 break
-            ready, _, _ = select.select([pidfd, control], [], [], remaining)
+            ready, _, _ = select.select([pidfd, control], [], [], min(remaining, CPU_POLL_S))
             if control in ready:
                 message = control.recv(4096)
                 if not message or json.loads(message).get("op") == "kill":
@@ -227,6 +244,8 @@ def supervise(pid, request, control):
                 reaped, status, rusage = os.wait4(pid, os.WNOHANG)
                 if not reaped:
                     status = None
+            elif cpu_seconds(pid) > limits["cpu_limit_s"]:
+                break
     finally:
         os.close(pidfd)
     if status is None:

@@ -51,6 +51,6 @@ def test_re_detail_holds_the_traceback_tail():
 
 
 def test_sandbox_failure_is_an_internal_error_not_re():
-    settings = JudgeSettings(time_limit_s=1.0, python="/nonexistent/python3")
-    result = judge("print(5)\n", TESTS, OutputRule(), settings, ProcessSandbox())
-    assert result.verdict is Verdict.IE
+    broken = ProcessSandbox(python="/nonexistent/python3")  # the harness's fault: it cannot start the program
+    result = judge("print(5)\n", TESTS, OutputRule(), SETTINGS, broken)
+    assert result.verdict is Verdict.IE and "could not start" in result.detail
