@@ -42,11 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("run_dir", help="run directory")
 
     judge = sub.add_parser("judge", help="judge one program against one problem package")
-    judge.add_argument("solution", help="Python source file")
+    judge.add_argument("solution", help="source file (Python 3 or C++)")
     judge.add_argument("problem", help="Kattis / ICPC problem package directory")
     judge.add_argument("--json", action="store_true", help="print one JSON object")
     judge.add_argument("--sandbox", default="auto", choices=["auto", "bwrap", "process"], help="sandbox kind")
+    judge.add_argument("--language", default="auto", choices=["auto", "python", "cpp"],
+                       help="language of SOLUTION (auto: by extension, then by content)")
     judge.add_argument("--all-tests", action="store_true", help="run every test instead of stopping at the first failure")
+    judge.add_argument("--rerun-tle", action=argparse.BooleanOptionalAction, default=True,
+                       help="run a TLE once more before reporting it")
+    judge.add_argument("--calibrate", action="store_true",
+                       help="scale time limits to this host's speed (measured with a fixed workload)")
     return parser
 
 
@@ -121,6 +127,8 @@ def cmd_judge(args) -> int:
     """`harness judge SOLUTION PROBLEM`."""
     from harness.problems.kattis import load_package
     from judges import JudgeSettings, judge
+    from judges.calibration import time_scale
+    from judges.language import detect_language
     from sandboxes import SandboxError, make_sandbox
 
     source_path = Path(args.solution)
@@ -130,20 +138,31 @@ def cmd_judge(args) -> int:
         source = source_path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise HarnessError(f"judge: {source_path} is not UTF-8 text") from None
+    language = detect_language(source, source_path.name) if args.language == "auto" else args.language
     problem = load_package(Path(args.problem))
     try:
         sandbox = make_sandbox(args.sandbox)
     except (ValueError, SandboxError) as exc:
         raise HarnessError(f"--sandbox {args.sandbox}: {exc}") from None
+    scale = time_scale(sandbox) if args.calibrate else 1.0
     settings = JudgeSettings(time_limit_s=problem.time_limit_s, memory_mb=problem.memory_limit_mb,
-                             stop_on_failure=not args.all_tests)
-    judgement = judge(source, problem.tests, problem.output_rule, settings, sandbox)
+                             stop_on_failure=not args.all_tests, rerun_tle=args.rerun_tle, time_scale=scale)
+    judgement = judge(source, problem.tests, problem.output_rule, settings, sandbox, language=language,
+                      checker=problem.checker)
     if args.json:
         print(json.dumps({
             "verdict": judgement.verdict.value,
             "tests": [{"name": t.name, "verdict": t.verdict.value, "wall_s": t.wall_s, "cpu_s": t.cpu_s,
-                       "max_rss_mb": t.max_rss_mb} for t in judgement.tests],
+                       "max_rss_mb": t.max_rss_mb, "exit_code": t.exit_code, "signal": t.signal,
+                       "detail": t.detail, "rerun": t.rerun} for t in judgement.tests],
             "sandbox": sandbox.kind,
+            "isolation": sandbox.isolation,
+            "memory": sandbox.memory,
+            "language": language,
+            "time_limit_s": round(problem.time_limit_s * scale, 3),
+            "time_scale": scale,
+            "tle_reruns": judgement.tle_reruns,
+            "tle_overturned": judgement.tle_overturned,
             "detail": judgement.detail,
         }))
     else:

@@ -89,6 +89,8 @@ class EvalConfig:
     sandbox: str = _f("auto", "sandbox kind: auto (bwrap when it works here), bwrap or process")
     workers: int = _f(2, "programs judged in parallel")
     stop_on_failure: bool = _f(True, "stop judging a program at its first failing test")
+    rerun_tle: bool = _f(True, "run a TLE once more before reporting it (counted in the summary)")
+    calibrate_time_limits: bool = _f(False, "scale time limits to this host's speed (a fixed workload, measured once)")
     bootstrap_resamples: int = _f(2000, "resamples for confidence intervals")
 
 

@@ -70,6 +70,6 @@ def environment(config: RunConfig, sandbox, engine: str | None = None) -> dict:
             "train": config.train.seed,
             "generation": config.generation.seed,
         },
-        "sandbox": {"kind": sandbox.kind, "isolation": sandbox.isolation},
+        "sandbox": {"kind": sandbox.kind, "isolation": sandbox.isolation, "memory": sandbox.memory},
         "engine": engine,
     }

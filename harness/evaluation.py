@@ -84,14 +84,16 @@ def generate(
         progress.advance(task)
 
 
-def _judge_one(record: dict, problem: Problem, config: RunConfig, sandbox) -> dict:
+def _judge_one(record: dict, problem: Problem, config: RunConfig, sandbox, time_scale: float) -> dict:
     extraction = extract_code(record["text"])
     settings = JudgeSettings(
         time_limit_s=problem.time_limit_s,
         memory_mb=problem.memory_limit_mb,
         stop_on_failure=config.eval.stop_on_failure,
+        rerun_tle=config.eval.rerun_tle,
+        time_scale=time_scale,
     )
-    judgement = judge(extraction.code, problem.tests, problem.output_rule, settings, sandbox)
+    judgement = judge(extraction.code, problem.tests, problem.output_rule, settings, sandbox, checker=problem.checker)
     return {
         "schema": SCHEMA,
         "key": record["key"],
@@ -104,18 +106,22 @@ def _judge_one(record: dict, problem: Problem, config: RunConfig, sandbox) -> di
         "finish_reason": record["finish_reason"],
         "verdict": judgement.verdict.value,
         "detail": judgement.detail,
+        "language": judgement.language,
+        "tle_reruns": judgement.tle_reruns,
+        "tle_overturned": judgement.tle_overturned,
         "tests": [dict(dataclasses.asdict(t), verdict=t.verdict.value) for t in judgement.tests],
     }
 
 
-def judge_completions(run: RunDir, label: str, problems: Mapping[str, Problem], config: RunConfig, sandbox, progress) -> None:
+def judge_completions(run: RunDir, label: str, problems: Mapping[str, Problem], config: RunConfig, sandbox, progress,
+                      time_scale: float = 1.0) -> None:
     """Judge every completion of `label` that has no result yet, in parallel sandboxes."""
     results = run.results(label)
     done = results.keys()
     pending = [r for r in run.completions(label) if r["key"] not in done and r["problem_id"] in problems]
     task = progress.add_task(f"judging · {label}", total=len(pending))
     with ThreadPoolExecutor(max_workers=config.eval.workers) as pool:
-        futures = [pool.submit(_judge_one, r, problems[r["problem_id"]], config, sandbox) for r in pending]
+        futures = [pool.submit(_judge_one, r, problems[r["problem_id"]], config, sandbox, time_scale) for r in pending]
         for future in as_completed(futures):
             results.append(future.result())
             progress.advance(task)
@@ -131,10 +137,11 @@ def evaluate(
     model_id: str,
     sampling: Sampling,
     progress,
+    time_scale: float = 1.0,
 ) -> None:
     """Generate, then judge, every label (base and adapters) on the same problems and settings."""
     for label, adapter_path in labels.items():
         generate(engine, run, label, adapter_path, problems, sampling, model_id, progress)
     by_id = {p.id: p for p in problems}
     for label in labels:
-        judge_completions(run, label, by_id, config, sandbox, progress)
+        judge_completions(run, label, by_id, config, sandbox, progress, time_scale)

@@ -125,7 +125,11 @@ def _stages(run, config, do_train, do_eval, adapters, include_base, quiet) -> No
     problems = load_problems(config.data.source)
     split = prepare_split(run, problems, config)
     model_path = resolve_model(config.model.name_or_path)
-    run.write_json(run.env, environment(config, sandbox, engine=config.generation.engine if do_eval else None))
+    env = environment(config, sandbox, engine=config.generation.engine if do_eval else None)
+    previous_scale = (run.read_json(run.env) or {}).get("sandbox", {}).get("time_scale")
+    if previous_scale is not None:  # a resumed run judges under the limits it started with
+        env["sandbox"]["time_scale"] = previous_scale
+    run.write_json(run.env, env)
     with progress_display(quiet) as progress:
         if do_train:
             from harness.training import train
@@ -149,14 +153,19 @@ def _labels(adapters: Mapping[str, str], include_base: bool) -> dict[str, str | 
 def _evaluate(run, config, problems, split, model_path, adapters, include_base, sandbox, progress) -> None:
     from harness.evaluation import evaluate
     from harness.generation import make_engine, sampling_from
+    from judges.calibration import time_scale
 
     chosen = eval_problems(split, problems, config)
     write_problem_index(run, chosen)
     engine = make_engine(config, model_path, adapters)
     env = run.read_json(run.env) or {}
     env["engine"] = engine.name
+    scale = env.get("sandbox", {}).get("time_scale")
+    if scale is None:  # measured once per run: a resumed run keeps its limits
+        scale = time_scale(sandbox) if config.eval.calibrate_time_limits else 1.0
+        env.setdefault("sandbox", {})["time_scale"] = scale
     run.write_json(run.env, env)
     labels = _labels(adapters, include_base)
     # The resolved path, not the config's name: a rebuilt builtin model must not reuse old completions.
-    evaluate(config, run, engine, labels, chosen, sandbox, model_path, sampling_from(config), progress)
+    evaluate(config, run, engine, labels, chosen, sandbox, model_path, sampling_from(config), progress, scale)
 

@@ -63,6 +63,8 @@ def score_label(results: list[dict], ks: Sequence[int], resamples: int, seed: in
         "samples": len(results),
         "scores": scores,
         "verdicts": dict(Counter(r["verdict"] for r in results).most_common()),
+        "tle_reruns": sum(r.get("tle_reruns", 0) for r in results),
+        "tle_overturned": sum(r.get("tle_overturned", 0) for r in results),
         "extraction": {
             "no_code": sum(r["code"] is None for r in results) / total,
             "think_unclosed": sum(not r["think_closed"] for r in results) / total,

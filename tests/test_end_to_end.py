@@ -20,7 +20,9 @@ def test_run_writes_every_artefact(smoke_run):
     assert json.loads((smoke_run / "status.json").read_text())["state"] == "done"
     assert "Run status: **done**" in (smoke_run / "report.md").read_text()
     env = json.loads((smoke_run / "env.json").read_text())
-    assert env["packages"]["torch"] and env["seeds"]["train"] == 42 and env["sandbox"] == {"kind": "bwrap", "isolation": "full"}
+    assert env["packages"]["torch"] and env["seeds"]["train"] == 42 and env["sandbox"]["kind"] == "bwrap"
+    assert env["sandbox"]["isolation"] == "full" and env["sandbox"]["time_scale"] == 1.0
+    assert env["sandbox"]["memory"] in ("cgroup-v1", "cgroup-v2", "rlimit")
     assert "harness_commit" in env and env["hardware"]["cpus"] >= 1
 
 

@@ -1,6 +1,8 @@
 """`harness judge` on Kattis packages built here: the contract of DESIGN.md."""
 
 import json
+import subprocess
+import sys
 import time
 
 from tests.conftest import make_package, run_cli
@@ -61,3 +63,40 @@ def test_not_a_package_is_one_line_exit_2(tmp_path):
     solution.write_text(CORRECT)
     result = run_cli("judge", str(solution), str(tmp_path / "missing"))
     assert result.returncode == 2 and "missing" in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+def test_cpp_solution_is_recognised_by_its_extension(tmp_path, sum_package):
+    solution = tmp_path / "sum.cpp"
+    solution.write_text("#include <cstdio>\nint main() { long long a, b; scanf(\"%lld %lld\", &a, &b);"
+                        " printf(\"%lld\\n\", a + b); }\n")
+    report = json.loads(run_cli("judge", str(solution), str(sum_package), "--json").stdout)
+    assert report["verdict"] == "AC" and report["language"] == "cpp"
+
+
+def test_package_with_an_output_validator_is_judged_by_it(tmp_path):
+    package = make_package(tmp_path / "pair", {"sample1": ("7\n", "3 4\n"), "s1": ("10\n", "5 5\n")},
+                           yaml_text="name: Pair\nvalidation: custom\n")
+    validator = package / "output_validators" / "pair"
+    validator.mkdir(parents=True)
+    (validator / "validate.py").write_text(
+        "import sys\nt = int(open(sys.argv[1]).read())\na, b = map(int, sys.stdin.read().split())\n"
+        "sys.exit(42 if a + b == t else 43)\n")
+    report = judge_json(tmp_path, package, "n = int(input())\nprint(1, n - 1)\n")  # not the .ans, still right
+    assert report["verdict"] == "AC"
+    assert judge_json(tmp_path, package, "print(1, 1)\n")["verdict"] == "WA"
+
+
+def test_calibration_reports_the_scale_it_applied(tmp_path, sum_package):
+    report = judge_json(tmp_path, sum_package, CORRECT, "--calibrate")
+    assert 0.5 <= report["time_scale"] <= 10 and report["time_limit_s"] == round(1.0 * report["time_scale"], 3)
+
+
+def test_judge_path_imports_no_ml_stack(tmp_path, sum_package):
+    solution = tmp_path / "s.py"
+    solution.write_text(CORRECT)
+    probe = ("import sys\nfrom harness.cli import main\nmain(['judge', sys.argv[1], sys.argv[2], '--json'])\n"
+             "heavy = {'torch', 'transformers', 'vllm', 'trl', 'peft', 'datasets'} & set(sys.modules)\n"
+             "assert not heavy, heavy\n")
+    result = subprocess.run([sys.executable, "-c", probe, str(solution), str(sum_package)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
