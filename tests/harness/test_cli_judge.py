@@ -5,6 +5,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.conftest import make_package, run_cli
 
 CORRECT = "a, b = map(int, input().split())\nprint(a + b)\n"
@@ -100,3 +102,24 @@ def test_judge_path_imports_no_ml_stack(tmp_path, sum_package):
     result = subprocess.run([sys.executable, "-c", probe, str(solution), str(sum_package)], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(("name", "source", "verdict"), [
+    ("ac.py", CORRECT, "AC"),
+    ("wa.py", "print(0)\n", "WA"),
+    ("tle.py", "while True:\n    pass\n", "TLE"),
+    ("mle.py", "x = bytearray(400 << 20)\nprint(len(x))\n", "MLE"),
+    ("ole.py", "while True:\n    print('y' * 4096)\n", "OLE"),
+    ("re.py", "raise IndexError('oops')\n", "RE"),
+    ("ce.py", "def broken(:\n", "CE"),
+    ("ce.cpp", "int main() { return missing; }\n", "CE"),
+    ("empty.py", "\n", "NO_CODE"),
+])
+def test_every_verdict_from_a_package(tmp_path, name, source, verdict):
+    package = make_package(tmp_path / "sum64", {"sample1": ("1 2\n", "3\n"), "s1": ("5 5\n", "10\n")},
+                           yaml_text="name: Sum\nlimits:\n  memory: 64\n", timelimit=0.5)
+    solution = tmp_path / name
+    solution.write_text(source)
+    result = run_cli("judge", str(solution), str(package), "--json", "--no-rerun-tle")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["verdict"] == verdict
