@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run a TLE once more before reporting it")
     judge.add_argument("--calibrate", action="store_true",
                        help="scale time limits to this host's speed (measured with a fixed workload)")
+    problems = sub.add_parser("problems", help="inspect problem sources")
+    problems_sub = problems.add_subparsers(dest="problems_command", required=True)
+    verify = problems_sub.add_parser("verify", help="judge every reference (must be AC) and wrong solution (must not)")
+    verify.add_argument("source", nargs="?", default="bundled", help="problem source, as data.source (default: bundled)")
+    verify.add_argument("--json", action="store_true", help="print one JSON object")
+    verify.add_argument("--sandbox", default="auto", choices=["auto", "bwrap", "process"], help="sandbox kind")
+    verify.add_argument("--quiet", action="store_true", help="no progress display")
     return parser
 
 
@@ -172,7 +179,31 @@ def cmd_judge(args) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "eval": cmd_eval, "report": cmd_report, "judge": cmd_judge}
+def cmd_problems(args) -> int:
+    """`harness problems verify [SOURCE]`: exit status 1 when a solution is misjudged."""
+    from harness.problems import load_source
+    from harness.progress import progress_display
+    from harness.verify import verify
+    from sandboxes import SandboxError, make_sandbox
+
+    loaded = load_source(args.source)
+    try:
+        sandbox = make_sandbox(args.sandbox)
+    except (ValueError, SandboxError) as exc:
+        raise HarnessError(f"--sandbox {args.sandbox}: {exc}") from None
+    with progress_display(args.quiet or args.json) as progress:
+        result = verify(loaded.problems, sandbox, progress)
+    if args.json:
+        print(json.dumps({**result.to_json(), "source": args.source, "skipped": dict(loaded.skipped)}))
+    else:
+        print(f"{result.problems} problems: {result.reference_ac}/{result.references} reference solutions AC, "
+              f"{result.wrong_rejected}/{result.wrong} wrong solutions rejected")
+        for failure in result.failed:
+            print(f"  FAILED {failure['id']} {failure['solution']}: {failure['verdict']} {failure['detail'][:120]}")
+    return 0 if result.ok else 1
+
+
+COMMANDS = {"run": cmd_run, "eval": cmd_eval, "report": cmd_report, "judge": cmd_judge, "problems": cmd_problems}
 
 
 def main(argv: list[str] | None = None) -> int:

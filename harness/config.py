@@ -7,6 +7,7 @@ found goes into one `ConfigError`, so a user fixes a file in one pass.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -38,9 +39,17 @@ class ModelConfig:
 class DataConfig:
     """Where problems come from and how they are split."""
 
-    source: str = _f("bundled", "problem source: 'bundled' or a Kattis package folder")
+    source: str = _f("bundled", "problems: 'bundled', a Kattis package (folder), an open-r1 dataset name "
+                     "(open-r1/codeforces[:config][@split], open-r1/codeforces-cots...) or local parquet/jsonl files")
+    train_source: str = _f("", "a separate training source (e.g. open-r1/codeforces-cots); empty: split `source`")
+    codeforces_tests_dir: str = _f("", "folder of open-r1/codeforces generated_tests/test_cases_NNNN.parquet files")
+    split: str = _f("hash", "hash (seeded, by problem) or date (held out: contest_start on/after date_cutoff)")
+    date_cutoff: str = _f("", "YYYY-MM-DD for split: date")
     held_out_fraction: float = _f(0.25, "share of problems held out of training for evaluation")
     split_seed: int = _f(0, "seed of the train / held-out split")
+    contamination: str = _f("remove", "held-out problems whose statements overlap training ones: remove or flag")
+    ngram: int = _f(13, "n of the statement n-grams compared by the contamination check")
+    ngram_threshold: float = _f(0.1, "share of a held-out statement's n-grams seen in training that counts as seen")
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,7 @@ class GenerationConfig:
     """Sampling solutions for held-out problems."""
 
     engine: str = _f("auto", "auto or transformers")
+    language: str = _f("python", "language the model is asked to write: python or cpp")
     samples: int = _f(4, "completions per problem (n)")
     temperature: float = _f(0.7, "sampling temperature; 0 means greedy")
     top_p: float = _f(0.95, "nucleus sampling")
@@ -86,6 +96,7 @@ class EvalConfig:
 
     k: tuple[int, ...] = _f((1,), "pass@k values to report (each at most generation.samples)")
     max_problems: int = _f(0, "evaluate at most this many held-out problems; 0 means all")
+    seen_problems: int = _f(0, "also evaluate this many training problems, reported apart from held-out")
     sandbox: str = _f("auto", "sandbox kind: auto (bwrap when it works here), bwrap or process")
     workers: int = _f(2, "programs judged in parallel")
     stop_on_failure: bool = _f(True, "stop judging a program at its first failing test")
@@ -166,6 +177,18 @@ def _check(config: RunConfig, errors: list[str]) -> None:
     g, e, d, t = config.generation, config.eval, config.data, config.train
     if not 0 < d.held_out_fraction < 1:
         errors.append("data.held_out_fraction: must be between 0 and 1")
+    if d.split not in ("hash", "date"):
+        errors.append(f"data.split: '{d.split}' is not one of hash, date")
+    if d.split == "date" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.date_cutoff):
+        errors.append(f"data.date_cutoff: '{d.date_cutoff}' is not a YYYY-MM-DD date (needed by data.split: date)")
+    if d.contamination not in ("remove", "flag"):
+        errors.append(f"data.contamination: '{d.contamination}' is not one of remove, flag")
+    if d.ngram < 1 or not 0 < d.ngram_threshold <= 1:
+        errors.append("data.ngram / data.ngram_threshold: n must be at least 1 and the threshold in (0, 1]")
+    if e.seen_problems < 0:
+        errors.append("eval.seen_problems: must be 0 or more")
+    if g.language not in ("python", "cpp"):
+        errors.append(f"generation.language: '{g.language}' is not one of python, cpp")
     if g.engine not in ("auto", "transformers"):
         errors.append(f"generation.engine: '{g.engine}' is not one of auto, transformers")
     if g.samples < 1:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+#-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
-_PYTHON_TAGS = {"python", "python3", "py", ""}
+_TAGS = {"python": {"python", "python3", "py", ""}, "cpp": {"cpp", "c++", "cc", "cxx", ""}}
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def strip_reasoning(text: str) -> tuple[str, bool]:
 def extract_code(text: str, language: str = "python") -> Extraction:
     """The last fenced block of the wanted language (untagged blocks count too)."""
     answer, closed = strip_reasoning(text)
-    tags = _PYTHON_TAGS if language == "python" else {language, ""}
+    tags = _TAGS.get(language, {language, ""})
     blocks = [body for tag, body in _FENCE.findall(answer) if tag.lower() in tags]
     if not blocks:
         reason = "reasoning never closed" if not closed else "no fenced code block"

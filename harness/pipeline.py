@@ -6,51 +6,23 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from harness.config import RunConfig
-from harness.errors import ConfigError, DataError, RunDirError
-from harness.problems import Problem, load_problems
-from harness.problems.split import Split, split_problems
-from harness.prompts import render_problem
+from harness.errors import ConfigError, DataError
 from harness.rundir import RunDir
-
-
-def prepare_split(run: RunDir, problems: list[Problem], config: RunConfig) -> Split:
-    """Reuse the run's split.json when resuming (checked against the source), else make and save one."""
-    saved = run.read_json(run.split)
-    split = split_problems(problems, config.data.held_out_fraction, config.data.split_seed)
-    if saved is not None and Split.from_json(saved) != split:
-        raise RunDirError(f"{run.split}: the problem source changed since this run was split")
-    run.write_json(run.split, split.to_json())
-    return split
-
-
-def eval_problems(split: Split, problems: list[Problem], config: RunConfig) -> list[Problem]:
-    """The held-out problems to evaluate (the first `eval.max_problems` by id when capped)."""
-    by_id = {p.id: p for p in problems}
-    chosen = [by_id[pid] for pid in split.held_out]
-    return chosen[: config.eval.max_problems] if config.eval.max_problems else chosen
-
-
-def write_problem_index(run: RunDir, problems: list[Problem]) -> None:
-    """`eval/problems.json`: what reports show about each evaluated problem."""
-    run.write_json(
-        run.eval / "problems.json",
-        {
-            "schema": 1,
-            "problems": [
-                {"id": p.id, "title": p.title, "rating": p.rating, "tags": list(p.tags), "statement": render_problem(p),
-                 "tests": len(p.tests)}
-                for p in problems
-            ],
-        },
-    )
+from harness.selection import prepare_split, write_problem_index
 
 
 def score(run: RunDir, config: RunConfig, labels) -> dict:
     """Score every label's journaled results into eval/summary.json."""
     from harness.scoring import summarize
 
+    index = run.read_json(run.eval / "problems.json") or {}
+    seen = {p["id"] for p in index.get("problems", []) if p.get("set") == "seen"}
     results = {label: run.results(label).read() for label in labels}
-    summary = summarize(results, config.eval.k, config.eval.bootstrap_resamples)
+    held = {label: [r for r in rows if r["problem_id"] not in seen] for label, rows in results.items()}
+    summary = summarize(held, config.eval.k, config.eval.bootstrap_resamples)
+    if seen:  # training problems, scored apart: the gap to held-out separates learning from generalising
+        seen_rows = {label: [r for r in rows if r["problem_id"] in seen] for label, rows in results.items()}
+        summary["seen"] = summarize(seen_rows, config.eval.k, config.eval.bootstrap_resamples)
     run.write_json(run.summary, summary)
     return summary
 
@@ -122,8 +94,7 @@ def _stages(run, config, do_train, do_eval, adapters, include_base, quiet) -> No
         sandbox = make_sandbox(config.eval.sandbox)
     except SandboxError as exc:
         raise ConfigError(f"eval.sandbox: {exc}") from None
-    problems = load_problems(config.data.source)
-    split = prepare_split(run, problems, config)
+    selection = prepare_split(run, config)
     model_path = resolve_model(config.model.name_or_path)
     env = environment(config, sandbox, engine=config.generation.engine if do_eval else None)
     previous_scale = (run.read_json(run.env) or {}).get("sandbox", {}).get("time_scale")
@@ -134,12 +105,11 @@ def _stages(run, config, do_train, do_eval, adapters, include_base, quiet) -> No
         if do_train:
             from harness.training import train
 
-            train_ids = set(split.train)
-            adapters["adapter"] = str(train(config, run, [p for p in problems if p.id in train_ids], model_path, progress))
+            adapters["adapter"] = str(train(config, run, selection.train, model_path, progress))
         elif run.adapter.is_dir() and "adapter" not in adapters:
             adapters["adapter"] = str(run.adapter)
         if do_eval:
-            _evaluate(run, config, problems, split, model_path, adapters, include_base, sandbox, progress)
+            _evaluate(run, config, selection, model_path, adapters, include_base, sandbox, progress)
     if do_eval:
         score(run, config, _labels(adapters, include_base))
 
@@ -150,13 +120,13 @@ def _labels(adapters: Mapping[str, str], include_base: bool) -> dict[str, str | 
     return labels
 
 
-def _evaluate(run, config, problems, split, model_path, adapters, include_base, sandbox, progress) -> None:
+def _evaluate(run, config, selection, model_path, adapters, include_base, sandbox, progress) -> None:
     from harness.evaluation import evaluate
     from harness.generation import make_engine, sampling_from
     from judges.calibration import time_scale
 
-    chosen = eval_problems(split, problems, config)
-    write_problem_index(run, chosen)
+    chosen = selection.evaluated(config.eval.max_problems)
+    write_problem_index(run, chosen, set(selection.split.held_out))
     engine = make_engine(config, model_path, adapters)
     env = run.read_json(run.env) or {}
     env["engine"] = engine.name

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from harness.problems.model import Problem
 
-SYSTEM_PROMPT = (
-    "You are an expert competitive programmer. Think about the problem, then answer with one "
-    "complete Python 3 program in a ```python code block. The program reads from standard "
-    "input and writes to standard output."
-)
+LANGUAGES = {"python": ("Python 3", "python"), "cpp": ("C++17", "cpp")}  # name in the prompt, fence tag
+
+
+def system_prompt(language: str = "python") -> str:
+    """The instructions: think, then one complete program in the wanted language."""
+    name, tag = LANGUAGES[language]
+    return (
+        f"You are an expert competitive programmer. Think about the problem, then answer with one "
+        f"complete {name} program in a ```{tag} code block. The program reads from standard "
+        f"input and writes to standard output."
+    )
+
+
+SYSTEM_PROMPT = system_prompt("python")
 
 
 def render_problem(problem: Problem) -> str:
@@ -27,26 +36,36 @@ def render_problem(problem: Problem) -> str:
     return "\n".join(parts)
 
 
-def generation_messages(problem: Problem) -> list[dict]:
+def generation_messages(problem: Problem, language: str = "python") -> list[dict]:
     """The prompt a model is asked to complete."""
     return [
-        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "system", "content": system_prompt(language)},
         {"role": "user", "content": render_problem(problem)},
     ]
 
 
-def assistant_answer(reasoning: str, code: str) -> str:
+def assistant_answer(reasoning: str, code: str, language: str = "python") -> str:
     """A reasoning trace and a program in the layout the model should learn."""
-    return f"<think>\n{reasoning.strip()}\n</think>\n\n```python\n{code.strip()}\n```"
+    return f"<think>\n{reasoning.strip()}\n</think>\n\n```{LANGUAGES[language][1]}\n{code.strip()}\n```"
 
 
-def training_messages(problem: Problem) -> list[dict] | None:
-    """The SFT conversation: the source's own when it has one, else built from the problem."""
-    if problem.messages:
-        return [dict(message) for message in problem.messages]
-    if not problem.reference_solution:
-        return None
+def training_conversations(problem: Problem, language: str = "python") -> list[list[dict]]:
+    """The SFT conversations of a problem, one per training answer.
+
+    Ready-made answers (codeforces-cots traces) first; else one built from the reference
+    solution (Python only); else none. The system and user turns always come from `generation_messages`, so a model is trained
+    on exactly the prompt it is evaluated with.
+    """
+    prompt = generation_messages(problem, language)
+    if problem.answers:
+        return [prompt + [{"role": "assistant", "content": answer}] for answer in problem.answers]
+    if not problem.reference_solution or language != "python":
+        return []
     reasoning = problem.reasoning or "Read the input, compute the answer directly, print it."
-    return generation_messages(problem) + [
-        {"role": "assistant", "content": assistant_answer(reasoning, problem.reference_solution)}
-    ]
+    return [prompt + [{"role": "assistant", "content": assistant_answer(reasoning, problem.reference_solution)}]]
+
+
+def training_messages(problem: Problem, language: str = "python") -> list[dict] | None:
+    """The first SFT conversation of a problem, or None."""
+    conversations = training_conversations(problem, language)
+    return conversations[0] if conversations else None

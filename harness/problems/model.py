@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from judges import OutputRule, TestCase
@@ -39,8 +40,10 @@ class Problem:
     aliases: tuple[str, ...] = ()
     reference_solution: str | None = None
     wrong_solutions: tuple[str, ...] = ()
-    reasoning: str | None = None  # the `<think>` part of a training conversation
-    messages: tuple[dict, ...] | None = field(default=None, compare=False)  # ready-made SFT chat
+    reasoning: str | None = None  # the `<think>` part of a training conversation built from the solution
+    answers: tuple[str, ...] = field(default=(), compare=False)  # ready-made assistant turns (codeforces-cots)
+    contest: str = ""  # problems of one contest share it (Codeforces: the contest id)
+    date: str | None = None  # YYYY-MM-DD the problem was first public (for date splits)
 
     @property
     def tests(self) -> tuple[TestCase, ...]:
@@ -50,3 +53,15 @@ class Problem:
             for i, ex in enumerate(self.examples)
         )
         return samples + self.hidden_tests
+
+
+@dataclass
+class Loaded:
+    """Problems from one source, and the rows skipped on the way (reason -> count)."""
+
+    problems: list[Problem]
+    skipped: Counter = field(default_factory=Counter)
+
+    def to_json(self) -> dict:
+        """For split.json and the report."""
+        return {"problems": len(self.problems), "skipped": dict(self.skipped.most_common())}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harness.errors import DataError
 from harness.problems.model import Problem
@@ -17,6 +17,7 @@ class Split:
     held_out: tuple[str, ...]
     seed: int
     method: str = "hash"
+    extra: dict = field(default_factory=dict, compare=False)  # contamination and source reports, for split.json
 
     def __post_init__(self) -> None:
         overlap = set(self.train) & set(self.held_out)
@@ -32,28 +33,63 @@ class Split:
             "train": list(self.train),
             "held_out": list(self.held_out),
             "counts": {"train": len(self.train), "held_out": len(self.held_out)},
+            **self.extra,
         }
 
     @classmethod
     def from_json(cls, data: dict) -> Split:
         """Read a `split.json` record back."""
-        return cls(tuple(data["train"]), tuple(data["held_out"]), int(data["seed"]), data.get("method", "hash"))
+        extra = {k: v for k, v in data.items() if k not in ("schema", "method", "seed", "train", "held_out", "counts")}
+        return cls(tuple(data["train"]), tuple(data["held_out"]), int(data["seed"]), data.get("method", "hash"), extra)
 
 
-def _rank(problem_id: str, seed: int) -> str:
+def rank(problem_id: str, seed: int) -> str:
+    """A problem's place in the seeded order (a hash: stable when other problems come and go)."""
     return hashlib.sha256(f"{seed}:{problem_id}".encode()).hexdigest()
 
 
-def split_problems(problems: list[Problem], held_out_fraction: float, seed: int) -> Split:
-    """Deterministic split: order problems by a seeded hash of their id, hold out the first share.
+def alias_groups(problems: list[Problem]) -> list[list[str]]:
+    """Problem ids grouped so that problems sharing an id or an alias are one group."""
+    parent: dict[str, str] = {}
 
-    A problem's side depends only on its id and the seed, so adding problems to a source
-    moves no existing problem across the line more than the fraction requires.
+    def find(name: str) -> str:
+        parent.setdefault(name, name)
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for problem in problems:
+        for alias in problem.aliases:
+            parent[find(alias)] = find(problem.id)
+    groups: dict[str, set[str]] = {}
+    for problem in problems:
+        groups.setdefault(find(problem.id), set()).add(problem.id)
+    return [sorted(ids) for ids in groups.values()]
+
+
+def split_problems(problems: list[Problem], held_out_fraction: float, seed: int) -> Split:
+    """Deterministic split by problem: order alias groups by a seeded hash, hold out the first share.
+
+    A problem's side depends only on its id (its group's smallest name) and the seed, so
+    adding problems to a source moves no existing problem across the line more than the
+    fraction requires; aliases of one problem always land on the same side.
     """
-    ids = sorted({p.id for p in problems}, key=lambda pid: _rank(pid, seed))
-    if len(ids) < 2:
-        raise DataError(f"split: need at least 2 problems, got {len(ids)}")
-    count = min(max(1, round(len(ids) * held_out_fraction)), len(ids) - 1)
-    held_out = tuple(sorted(ids[:count]))
-    train = tuple(sorted(ids[count:]))
+    groups = sorted(alias_groups(problems), key=lambda ids: rank(ids[0], seed))
+    if len(groups) < 2:
+        raise DataError(f"split: need at least 2 problems, got {len(groups)}")
+    count = min(max(1, round(len(groups) * held_out_fraction)), len(groups) - 1)
+    held_out = tuple(sorted(pid for ids in groups[:count] for pid in ids))
+    train = tuple(sorted(pid for ids in groups[count:] for pid in ids))
     return Split(train=train, held_out=held_out, seed=seed)
+
+
+def split_by_date(problems: list[Problem], cutoff: str, seed: int = 0) -> Split:
+    """Held out: problems first public on or after `cutoff` (YYYY-MM-DD); undated ones train only."""
+    held_out = tuple(sorted(p.id for p in problems if p.date and p.date >= cutoff))
+    train = tuple(sorted(p.id for p in problems if p.id not in set(held_out)))
+    if not held_out:
+        raise DataError(f"data.date_cutoff: no problem is dated on or after {cutoff}")
+    if not train:
+        raise DataError(f"data.date_cutoff: every problem is dated on or after {cutoff}; nothing left to train on")
+    return Split(train=train, held_out=held_out, seed=seed, method=f"date>={cutoff}")

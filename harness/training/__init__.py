@@ -11,13 +11,13 @@ from pathlib import Path
 from harness.config import RunConfig
 from harness.errors import DataError
 from harness.problems import Problem
-from harness.prompts import training_messages
+from harness.prompts import training_conversations
 from harness.rundir import RunDir
 
 
-def training_rows(problems: list[Problem]) -> list[dict]:
-    """One conversational row per problem that has a training conversation."""
-    rows = [{"messages": m} for m in map(training_messages, problems) if m]
+def training_rows(problems: list[Problem], language: str = "python") -> list[dict]:
+    """One conversational row per training answer (several per problem where the source has them)."""
+    rows = [{"messages": m} for p in problems for m in training_conversations(p, language)]
     if not rows:
         raise DataError("training: no training problem has a conversation or a reference solution")
     return rows
@@ -83,7 +83,7 @@ def train(config: RunConfig, run: RunDir, problems: list[Problem], model_path: s
     trainer = SFTTrainer(
         model=model,
         args=_sft_config(config, run, cuda),
-        train_dataset=Dataset.from_list(training_rows(problems)),
+        train_dataset=Dataset.from_list(training_rows(problems, config.generation.language)),
         processing_class=tokenizer,
         peft_config=lora,
         callbacks=[MetricsJournal(run.metrics), RichProgress(progress)],

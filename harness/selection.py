@@ -1,0 +1,94 @@
+"""Which problems train, which are held out (provably), and which are evaluated.
+
+Loads the sources, splits by problem (hash of alias groups, or a date cut-off), checks the
+held-out side for contamination against everything training uses, and records all of it in
+split.json, so a resumed run evaluates exactly the problems it started with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.config import RunConfig
+from harness.errors import RunDirError
+from harness.problems import Loaded, Problem, contamination, load_source
+from harness.problems.split import Split, rank, split_by_date, split_problems
+from harness.prompts import render_problem
+from harness.rundir import RunDir
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The split, and the problems on each side."""
+
+    split: Split
+    train: list[Problem]
+    held_out: list[Problem]  # every held-out problem that survived the contamination check
+    seen: list[Problem]  # training problems also evaluated (eval.seen_problems), reported apart
+
+    def evaluated(self, max_problems: int) -> list[Problem]:
+        """Held-out problems to evaluate (the first `max_problems` by id when capped), then the seen sample."""
+        held = self.held_out[:max_problems] if max_problems else self.held_out
+        return held + self.seen
+
+
+def _sources(config: RunConfig) -> tuple[Loaded, Loaded | None]:
+    d = config.data
+    problems = load_source(d.source, d.codeforces_tests_dir)
+    train = load_source(d.train_source, d.codeforces_tests_dir) if d.train_source else None
+    return problems, train
+
+
+def _sides(config: RunConfig, problems: list[Problem], train_pool: list[Problem] | None):
+    d = config.data
+    if train_pool is None:
+        base = (split_by_date(problems, d.date_cutoff, d.split_seed) if d.split == "date"
+                else split_problems(problems, d.held_out_fraction, d.split_seed))
+        train_ids, held_ids = set(base.train), set(base.held_out)
+        return base.method, [p for p in problems if p.id in train_ids], [p for p in problems if p.id in held_ids]
+    if d.split == "date":  # a separate training source: train before the cut-off, evaluate after it
+        return (f"sources, date>={d.date_cutoff}", [p for p in train_pool if not p.date or p.date < d.date_cutoff],
+                [p for p in problems if p.date and p.date >= d.date_cutoff])
+    return "sources", train_pool, problems
+
+
+def select(config: RunConfig) -> Selection:
+    """Load, split and check: the problems of this run."""
+    d = config.data
+    problems, train_source = _sources(config)
+    method, train, held = _sides(config, problems.problems, train_source.problems if train_source else None)
+    report = contamination.check(train, held, d.ngram, d.ngram_threshold, d.contamination)
+    dropped = report.removed()
+    held = [p for p in held if p.id not in dropped]
+    seen_pool = sorted((p for p in train if p.tests), key=lambda p: rank(p.id, d.split_seed))
+    sources = {"source": {"name": d.source, **problems.to_json()}}
+    if train_source:
+        sources["train_source"] = {"name": d.train_source, **train_source.to_json()}
+    split = Split(train=tuple(sorted(p.id for p in train)), held_out=tuple(sorted(p.id for p in held)),
+                  seed=d.split_seed, method=method, extra={"contamination": report.to_json(), "sources": sources})
+    return Selection(split, train, sorted(held, key=lambda p: p.id), seen_pool[: config.eval.seen_problems])
+
+
+def prepare_split(run: RunDir, config: RunConfig) -> Selection:
+    """Select the run's problems; a resumed run must find the same split it saved."""
+    selection = select(config)
+    saved = run.read_json(run.split)
+    if saved is not None and Split.from_json(saved) != selection.split:
+        raise RunDirError(f"{run.split}: the problem source changed since this run was split")
+    run.write_json(run.split, selection.split.to_json())
+    return selection
+
+
+def write_problem_index(run: RunDir, problems: list[Problem], held_out: set[str]) -> None:
+    """`eval/problems.json`: what reports show about each evaluated problem, and which set it is in."""
+    run.write_json(
+        run.eval / "problems.json",
+        {
+            "schema": 1,
+            "problems": [
+                {"id": p.id, "title": p.title, "rating": p.rating, "tags": list(p.tags), "statement": render_problem(p),
+                 "tests": len(p.tests), "set": "held_out" if p.id in held_out else "seen"}
+                for p in problems
+            ],
+        },
+    )
