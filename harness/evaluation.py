@@ -45,6 +45,7 @@ def generate(
     sampling: Sampling,
     model_id: str,
     progress,
+    language: str = "python",
 ) -> None:
     """Append completions for every (problem, sample) of `label` not yet in its journal."""
     journal = run.completions(label)
@@ -52,7 +53,7 @@ def generate(
     adapter_hash = file_digest(adapter_path)
     task = progress.add_task(f"generating · {label}", total=len(problems))
     for problem in problems:
-        messages = generation_messages(problem)
+        messages = generation_messages(problem, language)
         prompt = engine.render(messages)
         prompt_hash = _sha(prompt)
         keys = [
@@ -85,7 +86,8 @@ def generate(
 
 
 def _judge_one(record: dict, problem: Problem, config: RunConfig, sandbox, time_scale: float) -> dict:
-    extraction = extract_code(record["text"])
+    language = config.generation.language
+    extraction = extract_code(record["text"], language)
     settings = JudgeSettings(
         time_limit_s=problem.time_limit_s,
         memory_mb=problem.memory_limit_mb,
@@ -93,7 +95,8 @@ def _judge_one(record: dict, problem: Problem, config: RunConfig, sandbox, time_
         rerun_tle=config.eval.rerun_tle,
         time_scale=time_scale,
     )
-    judgement = judge(extraction.code, problem.tests, problem.output_rule, settings, sandbox, checker=problem.checker)
+    judgement = judge(extraction.code, problem.tests, problem.output_rule, settings, sandbox, language=language,
+                      checker=problem.checker)
     return {
         "schema": SCHEMA,
         "key": record["key"],
@@ -141,7 +144,7 @@ def evaluate(
 ) -> None:
     """Generate, then judge, every label (base and adapters) on the same problems and settings."""
     for label, adapter_path in labels.items():
-        generate(engine, run, label, adapter_path, problems, sampling, model_id, progress)
+        generate(engine, run, label, adapter_path, problems, sampling, model_id, progress, config.generation.language)
     by_id = {p.id: p for p in problems}
     for label in labels:
         judge_completions(run, label, by_id, config, sandbox, progress, time_scale)

@@ -12,11 +12,12 @@ def _pct(value) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
 
 
-def headline(data: RunData) -> list[dict]:
-    """One row per label: every pass@k with its interval."""
+def headline(data: RunData, summary: dict | None = None) -> list[dict]:
+    """One row per label: every pass@k with its interval (of the held-out summary unless given another)."""
+    summary = data.summary if summary is None else summary
     rows = []
     for label in data.labels:
-        scored = data.summary.get("labels", {}).get(label, {})
+        scored = summary.get("labels", {}).get(label, {})
         row = {"label": label, "problems": scored.get("problems", 0), "samples": scored.get("samples", 0), "scores": []}
         for metric, s in scored.get("scores", {}).items():
             row["scores"].append({
@@ -97,6 +98,26 @@ def training_summary(data: RunData) -> dict | None:
     return {"steps": last.get("step"), "rows": [(k, first.get(k), last.get(k)) for k in keys if k in last]}
 
 
+def held_out(data: RunData) -> dict:
+    """How the held-out set was made and checked: split method, counts, contamination, skipped rows."""
+    split = data.split
+    if not split:
+        return {}
+    contamination = split.get("contamination", {})
+    return {
+        "method": split.get("method"),
+        "counts": split.get("counts", {}),
+        "contamination": {
+            "checked": contamination.get("checked", 0),
+            "rule": f"{contamination.get('ngram', '?')}-grams, threshold {contamination.get('threshold', '?')}",
+            "counts": contamination.get("counts", {}),
+            "removed": contamination.get("removed", []),
+            "flagged": contamination.get("flagged", []),
+        } if contamination else {},
+        "sources": split.get("sources", {}),
+    }
+
+
 def build_context(data: RunData) -> dict:
     """Everything the templates need."""
     return {
@@ -104,6 +125,8 @@ def build_context(data: RunData) -> dict:
         "status": data.status,
         "missing": data.missing,
         "headline": headline(data),
+        "seen_headline": headline(data, data.summary["seen"]) if data.summary.get("seen") else [],
+        "held_out": held_out(data),
         "comparisons": comparisons(data),
         "verdict_order": VERDICT_ORDER,
         "verdicts": verdict_counts(data),

@@ -32,6 +32,23 @@ def render_markdown(context: dict, asset_dir: Path) -> str:
         lines += _table(["comparison", "difference [95% CI]", "problems", "verdict"],
                         [[f"{c['b']} − {c['a']} ({c['metric']})", c["text"], c["problems"], c["plain"]]
                          for c in context["comparisons"]])
+    if context["seen_headline"]:
+        lines += ["Seen (training) problems, scored apart — the gap to held-out separates learning from generalising:", ""]
+        lines += _table(["label", "problems"] + [f"{m} [95% CI]" for m in metrics],
+                        [[row["label"], row["problems"]] +
+                         [next((s["text"] for s in row["scores"] if s["metric"] == m), "–") for m in metrics]
+                         for row in context["seen_headline"]])
+    held = context["held_out"]
+    if held:
+        lines += ["## Held-out set", "", f"Split: {held['method']}; {held['counts']}", ""]
+        if held["contamination"]:
+            c = held["contamination"]
+            lines += [f"Contamination check ({c['rule']}) on {c['checked']} problems: {c['counts']}; "
+                      f"removed {len(c['removed'])}, flagged {len(c['flagged'])}.", ""]
+        for role, info in held["sources"].items():
+            skipped = info.get("skipped") or "none"
+            lines += [f"- {role} `{info.get('name')}`: {info.get('problems')} problems, skipped rows {skipped}"]
+        lines += [""]
     for name, svg in context["figures"].items():
         (asset_dir / f"{name}.svg").write_text(svg, encoding="utf-8")
         lines += [f"![{name}]({asset_dir.name}/{name}.svg)", ""]

@@ -1,5 +1,6 @@
 """Reports are pure renderers of a run directory's files."""
 
+import json
 import re
 import shutil
 
@@ -12,6 +13,19 @@ def test_html_is_self_contained_with_every_section(smoke_run):
         assert section in html
     assert html.count("<svg") >= 3  # training, pass@k, verdicts charts inline
     assert not re.search(r'(src|href)="https?://', html)
+
+
+def test_held_out_section_reports_the_contamination_check(smoke_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(smoke_run, run)
+    split = json.loads((run / "split.json").read_text())
+    split["contamination"]["removed"] = ["bundled/planted-copy"]
+    split["contamination"]["counts"]["ngram"] = 1
+    (run / "split.json").write_text(json.dumps(split))
+    write_reports(run)
+    html = (run / "report.html").read_text()
+    assert 'id="held-out"' in html and "removed 1 (bundled/planted-copy)" in html and "ngram 1" in html
+    assert "Contamination check (13-grams, threshold 0.1)" in (run / "report.md").read_text()
 
 
 def test_markdown_tables_are_well_formed(smoke_run):
