@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="train and/or evaluate (the whole pipeline)")
     run.add_argument("--train", action="store_true", help="fine-tune a LoRA adapter")
     run.add_argument("--eval", action="store_true", help="evaluate base and adapter on held-out problems")
+    run.add_argument("--push-to-hub", action="store_true", help="upload the trained adapter to the Hugging Face hub")
+    run.add_argument("--hub-model-id", metavar="USER/NAME", help="hub repository for --push-to-hub")
     _common(run)
 
     ev = sub.add_parser("eval", help="evaluate existing adapters and the base model")
@@ -85,10 +87,16 @@ def cmd_run(args) -> int:
         raise HarnessError("run: pass --train, --eval or both")
     if args.resume and not args.out:
         raise HarnessError("--resume needs --out RUN_DIR")
+    if args.push_to_hub and not (args.train and args.hub_model_id):
+        raise HarnessError("--push-to-hub needs --train and --hub-model-id USER/NAME")
     config = _load(args)
     run = run_pipeline(config, _out_dir(args.out), do_train=args.train, do_eval=args.eval,
                        resume=args.resume, overwrite=args.overwrite, quiet=args.quiet)
     print(f"run written to {run.root}")
+    if args.push_to_hub:
+        from harness.training import push_adapter
+
+        print(f"adapter pushed to {push_adapter(run.adapter, args.hub_model_id)}")
     return 0
 
 

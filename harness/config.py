@@ -75,6 +75,11 @@ class TrainConfig:
     logging_steps: int = _f(10, "log metrics every N optimizer steps")
     save_steps: int = _f(100, "save an adapter checkpoint every N steps")
     seed: int = _f(42, "training seed")
+    eval_fraction: float = _f(0.0, "share of training problems kept apart for an eval loss every logging step; 0: none")
+    report_to: tuple[str, ...] = _f(("none",), "trackers passed to TRL (tensorboard, wandb); metrics.jsonl is always written")
+    zero_grad_patience: int = _f(3, "abort when every LoRA gradient is 0 for this many first steps")
+    use_liger_kernel: bool = _f(False, "Liger fused kernels (needs the liger-kernel package)")
+    torch_compile: bool = _f(False, "torch.compile the model")
 
 
 @dataclass(frozen=True)
@@ -203,7 +208,10 @@ def _check(config: RunConfig, errors: list[str]) -> None:
         errors.append("eval.workers: must be at least 1")
     if config.model.dtype not in ("auto", "float32", "bfloat16", "float16"):
         errors.append(f"model.dtype: '{config.model.dtype}' is not one of auto, float32, bfloat16, float16")
-    for name in ("lora_r", "per_device_batch_size", "gradient_accumulation_steps", "logging_steps", "save_steps"):
+    if not 0 <= t.eval_fraction < 1:
+        errors.append("train.eval_fraction: must be in [0, 1)")
+    for name in ("lora_r", "per_device_batch_size", "gradient_accumulation_steps", "logging_steps", "save_steps",
+                 "zero_grad_patience"):
         if getattr(t, name) < 1:
             errors.append(f"train.{name}: must be at least 1")
 

@@ -89,13 +89,35 @@ def figures(data: RunData) -> dict[str, str]:
     return {name: svg for name, svg in made.items() if svg}
 
 
+FLAT_LOSS_SHARE = 0.2  # the first share of logged steps looked at
+FLAT_LOSS_DROP = 0.02  # less relative fall than this over them is "flat"
+
+
+def training_warnings(metrics: list[dict]) -> list[str]:
+    """The seed's failure modes, read off the curve: a flat loss, zero gradients, heavy padding."""
+    warnings = []
+    losses = [m["loss"] for m in metrics if isinstance(m.get("loss"), int | float)]
+    head = losses[: max(3, round(len(losses) * FLAT_LOSS_SHARE))]
+    if len(losses) >= 5 and head[0] > 0 and (head[0] - min(head)) / head[0] < FLAT_LOSS_DROP:
+        warnings.append(f"flat loss over the first {len(head)} logged steps ({head[0]:.4g} → {min(head):.4g}): check "
+                        "the chat template and pad token, that assistant tokens are trained, and the learning rate")
+    if metrics and all(m.get("grad_norm") == 0 for m in metrics if "grad_norm" in m):
+        warnings.append("grad_norm is 0 at every logged step: the adapter is not training")
+    padding = metrics[-1].get("padding_fraction") if metrics else None
+    if padding is not None and padding > 0.3:
+        warnings.append(f"{100 * padding:.0f}% of the batched tokens were padding: train.packing (padding-free) "
+                        "would save that compute")
+    return warnings
+
+
 def training_summary(data: RunData) -> dict | None:
-    """First and last logged values of the main training metrics."""
+    """First and last logged values of the main training metrics, and warnings read off the curve."""
     if not data.metrics:
         return None
     first, last = data.metrics[0], data.metrics[-1]
-    keys = ["loss", "grad_norm", "mean_token_accuracy", "tokens_per_s"]
-    return {"steps": last.get("step"), "rows": [(k, first.get(k), last.get(k)) for k in keys if k in last]}
+    keys = ["loss", "grad_norm", "mean_token_accuracy", "padding_fraction", "tokens_per_s"]
+    return {"steps": last.get("step"), "rows": [(k, first.get(k), last.get(k)) for k in keys if k in last],
+            "warnings": training_warnings(data.metrics)}
 
 
 def held_out(data: RunData) -> dict:

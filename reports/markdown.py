@@ -54,6 +54,7 @@ def render_markdown(context: dict, asset_dir: Path) -> str:
         lines += [f"![{name}]({asset_dir.name}/{name}.svg)", ""]
     if context["training"]:
         lines += ["## Training", "", f"Steps logged up to: {context['training']['steps']}", ""]
+        lines += [f"> ⚠ {w}" for w in context["training"]["warnings"]] + ([""] if context["training"]["warnings"] else [])
         lines += _table(["metric", "first", "last"], [[k, _num(a), _num(b)] for k, a, b in context["training"]["rows"]])
     if context["verdicts"]:
         lines += ["## Verdicts", ""]

@@ -6,13 +6,16 @@ rest of the harness starts fast.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from harness.config import RunConfig
-from harness.errors import DataError
+from harness.errors import DataError, HarnessError
 from harness.problems import Problem
 from harness.prompts import training_conversations
 from harness.rundir import RunDir
+
+log = logging.getLogger(__name__)
 
 
 def training_rows(problems: list[Problem], language: str = "python") -> list[dict]:
@@ -44,6 +47,7 @@ def _sft_config(config: RunConfig, run: RunDir, cuda: bool):
         max_steps=t.max_steps,
         max_length=t.max_length,
         packing=t.packing,
+        packing_strategy="bfd",  # with packing: best-fit decreasing, padding-free batches
         assistant_only_loss=t.assistant_only_loss,
         bf16=t.bf16 and cuda,
         use_cpu=not cuda,
@@ -53,25 +57,64 @@ def _sft_config(config: RunConfig, run: RunDir, cuda: bool):
         save_steps=t.save_steps,
         save_strategy="steps",
         seed=t.seed,
-        report_to="none",
+        report_to=list(t.report_to),
+        eval_strategy="steps" if t.eval_fraction else "no",
+        eval_steps=t.logging_steps,
+        use_liger_kernel=t.use_liger_kernel,
+        torch_compile=t.torch_compile,
         disable_tqdm=True,
     )
+
+
+def _datasets(config: RunConfig, problems: list[Problem]):
+    """Training rows, and eval rows from a share of the problems (by problem, never by row)."""
+    from datasets import Dataset
+
+    from harness.problems.split import rank
+
+    language = config.generation.language
+    if not config.train.eval_fraction:
+        return Dataset.from_list(training_rows(problems, language)), None
+    ordered = sorted(problems, key=lambda p: rank(p.id, config.train.seed))
+    count = max(1, round(len(ordered) * config.train.eval_fraction))
+    return (Dataset.from_list(training_rows(ordered[count:], language)),
+            Dataset.from_list(training_rows(ordered[:count], language)))
 
 
 def train(config: RunConfig, run: RunDir, problems: list[Problem], model_path: str, progress) -> Path:
     """Fine-tune a LoRA adapter on `problems`; return `train/adapter/`. Resumes from the last checkpoint."""
     import torch
-    from datasets import Dataset
+
+    from harness.training.guards import TrainingError, out_of_memory_message
+
+    trainer = make_trainer(config, run, problems, model_path, progress)
+    checkpoint = last_checkpoint(run.train)
+    try:
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    except torch.OutOfMemoryError:
+        raise TrainingError(out_of_memory_message(config, "GPU" if torch.cuda.is_available() else "CPU")) from None
+    trainer.save_model(str(run.adapter))
+    return run.adapter
+
+
+def make_trainer(config: RunConfig, run: RunDir, problems: list[Problem], model_path: str, progress):
+    """The SFTTrainer with a PEFT LoRA model, the token counter, the gradient guard and the metrics journal."""
+    import torch
     from peft import LoraConfig
     from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
     from trl import SFTTrainer
 
-    from harness.training.metrics import MetricsJournal, RichProgress
+    from harness.training.guards import LoraGradientGuard, check_pad_token
+    from harness.training.metrics import MetricsJournal, RichProgress, TokenCounter
 
     cuda = torch.cuda.is_available()
     t = config.train
     dtype = torch.bfloat16 if (cuda and t.bf16) else torch.float32
     tokenizer = AutoTokenizer.from_pretrained(model_path)
+    warning = check_pad_token(tokenizer)
+    if warning:
+        log.warning("training: %s", warning)
+    run.write_json(run.train / "diagnostics.json", {"pad_token_warning": warning})
     model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype)
     lora = LoraConfig(
         r=t.lora_r,
@@ -80,16 +123,33 @@ def train(config: RunConfig, run: RunDir, problems: list[Problem], model_path: s
         target_modules=list(t.target_modules),
         task_type="CAUSAL_LM",
     )
+    train_rows, eval_rows = _datasets(config, problems)
+    guard = LoraGradientGuard(t.zero_grad_patience)
     trainer = SFTTrainer(
         model=model,
         args=_sft_config(config, run, cuda),
-        train_dataset=Dataset.from_list(training_rows(problems, config.generation.language)),
+        train_dataset=train_rows,
+        eval_dataset=eval_rows,
         processing_class=tokenizer,
         peft_config=lora,
-        callbacks=[MetricsJournal(run.metrics), RichProgress(progress)],
+        callbacks=[guard, RichProgress(progress)],
     )
+    counter = TokenCounter(trainer.data_collator)
+    trainer.data_collator = counter
+    trainer.add_callback(MetricsJournal(run.metrics, extras=(counter, guard)))
     trainer.remove_callback(PrinterCallback)  # metrics go to metrics.jsonl and the rich bar, not stdout
-    checkpoint = last_checkpoint(run.train)
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    trainer.save_model(str(run.adapter))
-    return run.adapter
+    return trainer
+
+
+def push_adapter(adapter: Path, repo_id: str) -> str:
+    """Upload a trained adapter folder to the hub (as the seed's `--push-to-hub`); return the repo URL."""
+    from huggingface_hub import HfApi
+
+    api = HfApi()
+    try:
+        api.create_repo(repo_id, exist_ok=True)
+        api.upload_folder(folder_path=str(adapter), repo_id=repo_id, commit_message="LoRA adapter from harness")
+    except Exception as exc:  # noqa: BLE001 - network, auth, permissions: one line for the user
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise HarnessError(f"--push-to-hub {repo_id}: could not upload {adapter}: {reason}") from None
+    return f"https://huggingface.co/{repo_id}"

@@ -13,11 +13,42 @@ from harness.journal import Journal
 _SUMMARY_KEYS = {"train_runtime", "train_samples_per_second", "train_steps_per_second", "train_loss"}
 
 
+class TokenCounter:
+    """Wraps the trainer's data collator to count real, padding and trained tokens of every batch.
+
+    Padding wastes compute; this measures how much on the run's own length distribution
+    (zero with packing / padding-free batches).
+    """
+
+    def __init__(self, collator) -> None:
+        self.collator = collator
+        self.real = self.padded = self.trained = 0
+
+    def __call__(self, examples):
+        """Collate as the wrapped collator does, counting on the way."""
+        batch = self.collator(examples)
+        ids = batch["input_ids"]
+        mask = batch.get("attention_mask")
+        real = int(mask.sum()) if mask is not None else int(ids.numel())
+        self.real += real
+        self.padded += int(ids.numel()) - real
+        labels = batch.get("labels")
+        self.trained += int((labels != -100).sum()) if labels is not None else real
+        return batch
+
+    def figures(self) -> dict:
+        """Cumulative counts for the metrics record."""
+        total = self.real + self.padded
+        return {"padding_fraction": round(self.padded / total, 4) if total else 0.0,
+                "trained_token_fraction": round(self.trained / total, 4) if total else 0.0}
+
+
 class MetricsJournal(TrainerCallback):
     """Append one record per logged step; on resume, drop records past the restored step."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, extras=()):
         self.journal = Journal(path)
+        self.extras = extras  # objects with `figures()` or `latest`, merged into every record
         self._last_time: float | None = None
         self._last_tokens: float | None = None
 
@@ -46,6 +77,8 @@ class MetricsJournal(TrainerCallback):
             self._last_tokens = tokens
         self._last_time = now
         record.update(_peak_memory())
+        for extra in self.extras:
+            record.update(extra.figures() if hasattr(extra, "figures") else extra.latest)
         self.journal.append(record)
 
 

@@ -55,3 +55,14 @@ def test_interrupted_eval_renders_what_exists_and_says_what_is_missing(smoke_run
     write_reports(run)
     html = (run / "report.html").read_text()
     assert 'id="missing"' in html and "eval/summary.json" in html and "not judged yet" in html
+
+
+def test_training_warnings_flag_a_flat_loss_and_heavy_padding():
+    from reports.context import training_warnings
+
+    flat = [{"step": i, "loss": 2.0 - 0.001 * i, "grad_norm": 0.5, "padding_fraction": 0.45} for i in range(1, 21)]
+    falling = [{"step": i, "loss": 2.0 - 0.05 * i, "grad_norm": 0.5, "padding_fraction": 0.1} for i in range(1, 21)]
+    warnings = training_warnings(flat)
+    assert any(w.startswith("flat loss over the first 4 logged steps") for w in warnings)
+    assert any("45% of the batched tokens were padding" in w for w in warnings)
+    assert training_warnings(falling) == []
