@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from harness.config import RunConfig
+from harness.distributed import is_main
 from harness.errors import ConfigError, DataError
 from harness.rundir import RunDir
 from harness.selection import prepare_split, write_problem_index
@@ -53,7 +54,12 @@ def run_pipeline(
     overwrite: bool = False,
     quiet: bool = False,
 ) -> RunDir:
-    """Run the requested stages into `out`; the run's status records success or the error."""
+    """Run the requested stages into `out`; the run's status records success or the error.
+
+    Under `torchrun` / `accelerate launch`, processes other than the main one only train.
+    """
+    if not is_main():
+        return _train_worker(config, out, do_train)
     run = RunDir.prepare(out, config, resume=resume, overwrite=overwrite)
     run.set_status("running", stages={"train": do_train, "eval": do_eval})
     try:
@@ -68,6 +74,20 @@ def run_pipeline(
         raise
     run.set_status("done")
     _report(run)
+    return run
+
+
+def _train_worker(config: RunConfig, out: Path, do_train: bool) -> RunDir:
+    """A non-main process of a distributed launch: same problems, same model, train in step; write nothing."""
+    from harness.models import resolve_model
+    from harness.progress import SilentProgress, silence_library_bars
+    from harness.selection import select
+    from harness.training import train
+
+    run = RunDir(out)
+    if do_train:
+        silence_library_bars()
+        train(config, run, select(config).train, resolve_model(config.model.name_or_path), SilentProgress())
     return run
 
 

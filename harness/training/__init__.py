@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 from harness.config import RunConfig
+from harness.distributed import is_main, world_size
 from harness.errors import DataError, HarnessError
 from harness.problems import Problem
 from harness.prompts import training_conversations
@@ -112,9 +113,10 @@ def make_trainer(config: RunConfig, run: RunDir, problems: list[Problem], model_
     dtype = torch.bfloat16 if (cuda and t.bf16) else torch.float32
     tokenizer = AutoTokenizer.from_pretrained(model_path)
     warning = check_pad_token(tokenizer)
-    if warning:
-        log.warning("training: %s", warning)
-    run.write_json(run.train / "diagnostics.json", {"pad_token_warning": warning})
+    if is_main():
+        if warning:
+            log.warning("training: %s", warning)
+        run.write_json(run.train / "diagnostics.json", {"pad_token_warning": warning, "world_size": world_size()})
     model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype)
     lora = LoraConfig(
         r=t.lora_r,

@@ -1,6 +1,7 @@
 """Real LoRA SFT on the tiny Qwen3-architecture model: gradients, loss, masks, reload, resume, guards."""
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -164,3 +165,25 @@ def test_push_to_hub_calls_the_hub_and_reports_a_clear_error(tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert result.returncode != 0 and f"could not upload {adapter}" in last and "someone/tiny-adapter" in last
     assert any(method == "POST" and path == "/api/repos/create" and "tiny-adapter" in body for method, path, body in seen)
+
+
+def test_two_process_ddp_on_cpu_trains_in_step(tmp_path):
+    """`torchrun --nproc_per_node 2` (gloo on the CPU): one run directory, one metrics line per step, twice the data."""
+    from harness.selection import select
+    from harness.training import training_rows
+
+    out = tmp_path / "ddp"
+    overrides = ["train.max_steps=2", "train.logging_steps=1", "train.save_steps=100"]
+    result = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "harness", "run",
+         "--train", "--config", "configs/smoke.yaml", "--out", str(out), "--quiet",
+         *[arg for item in overrides for arg in ("--set", item)]],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    records = metrics(RunDir(out))
+    assert [r["step"] for r in records] == [1, 2]
+    assert json.loads((out / "train" / "diagnostics.json").read_text())["world_size"] == 2
+    rows = len(training_rows(select(load_config(REPO / "configs" / "smoke.yaml", overrides)).train))
+    steps_per_epoch = math.ceil(rows / (2 * 4))  # 2 processes x batch 4 (one process: rows / 4)
+    assert records[-1]["epoch"] == pytest.approx(2 / steps_per_epoch)
+    assert (out / "train" / "adapter" / "adapter_model.safetensors").is_file()
