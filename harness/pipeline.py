@@ -18,12 +18,13 @@ def score(run: RunDir, config: RunConfig, labels) -> dict:
 
     index = run.read_json(run.eval / "problems.json") or {}
     seen = {p["id"] for p in index.get("problems", []) if p.get("set") == "seen"}
+    meta = {p["id"]: {"rating": p.get("rating"), "tags": p.get("tags", [])} for p in index.get("problems", [])}
     results = {label: run.results(label).read() for label in labels}
     held = {label: [r for r in rows if r["problem_id"] not in seen] for label, rows in results.items()}
-    summary = summarize(held, config.eval.k, config.eval.bootstrap_resamples)
+    summary = summarize(held, config.eval.k, config.eval.bootstrap_resamples, meta=meta)
     if seen:  # training problems, scored apart: the gap to held-out separates learning from generalising
         seen_rows = {label: [r for r in rows if r["problem_id"] in seen] for label, rows in results.items()}
-        summary["seen"] = summarize(seen_rows, config.eval.k, config.eval.bootstrap_resamples)
+        summary["seen"] = summarize(seen_rows, config.eval.k, config.eval.bootstrap_resamples, meta=meta)
     run.write_json(run.summary, summary)
     return summary
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+from scipy import stats
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -20,15 +22,59 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - math.prod(1.0 - k / i for i in range(n - c + 1, n + 1))
 
 
+BOOTSTRAP_METHOD = "BCa"
+
+
 def bootstrap_interval(values: Sequence[float], resamples: int, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean, resampling problems."""
+    """Bias-corrected and accelerated (BCa) bootstrap interval of the mean, resampling problems.
+
+    scipy's implementation; where BCa is undefined (every value equal, e.g. nothing solved)
+    the percentile interval is used, which is then the single value.
+    """
     data = np.asarray(values, dtype=float)
     if data.size == 0:
         return (math.nan, math.nan)
-    rng = np.random.default_rng(seed)
-    means = data[rng.integers(0, data.size, size=(resamples, data.size))].mean(axis=1)
+    if data.size > 1 and np.ptp(data) > 0:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = stats.bootstrap((data,), np.mean, n_resamples=resamples, confidence_level=level,
+                                     method="BCa", random_state=seed, vectorized=True)
+        low, high = result.confidence_interval
+        if np.isfinite(low) and np.isfinite(high):
+            return float(low), float(high)
+    means = _resampled_means(data, resamples, seed)
     alpha = (1 - level) / 2
     return float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
+
+
+def _resampled_means(data: np.ndarray, resamples: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return data[rng.integers(0, data.size, size=(resamples, data.size))].mean(axis=1)
+
+
+def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion (pass@1 with one sample per problem)."""
+    if trials == 0:
+        return (math.nan, math.nan)
+    z = stats.norm.ppf(1 - (1 - level) / 2)
+    phat = successes / trials
+    centre = (phat + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(phat * (1 - phat) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def minimum_detectable_effect(diffs: Sequence[float], level: float = 0.95, power: float = 0.8) -> float:
+    """The smallest true mean difference a paired test on these problems would detect with `power`.
+
+    (z_{1-alpha/2} + z_power) * sd(diff) / sqrt(problems); the sd is floored at the one a single
+    flipped problem gives, so that 0 observed variation does not claim infinite sensitivity.
+    """
+    data = np.asarray(diffs, dtype=float)
+    if data.size < 2:
+        return math.nan
+    sd = max(float(data.std(ddof=1)), 1 / math.sqrt(data.size))
+    z = stats.norm.ppf(1 - (1 - level) / 2) + stats.norm.ppf(power)
+    return float(z * sd / math.sqrt(data.size))
 
 
 def per_problem_counts(results: Iterable[dict]) -> dict[str, tuple[int, int]]:
@@ -41,8 +87,9 @@ def per_problem_counts(results: Iterable[dict]) -> dict[str, tuple[int, int]]:
     return {pid: (n, c) for pid, (n, c) in sorted(counts.items())}
 
 
-def score_label(results: list[dict], ks: Sequence[int], resamples: int, seed: int = 0) -> dict:
-    """pass@k with intervals, verdict counts and extraction health for one label."""
+def score_label(results: list[dict], ks: Sequence[int], resamples: int, seed: int = 0,
+                meta: dict[str, dict] | None = None) -> dict:
+    """pass@k with intervals, verdict counts, extraction health and breakdowns (`meta`: id -> rating, tags)."""
     counts = per_problem_counts(results)
     scores = {}
     for k in ks:
@@ -55,8 +102,11 @@ def score_label(results: list[dict], ks: Sequence[int], resamples: int, seed: in
             "ci_low": low,
             "ci_high": high,
             "problems": len(values),
-            "method": f"percentile bootstrap over problems, {resamples} resamples, 95%",
+            "method": f"{BOOTSTRAP_METHOD} bootstrap over problems, {resamples} resamples, 95%",
         }
+        if k == 1 and all(n == 1 for n, _ in counts.values()):  # a proportion: the closed form holds
+            wilson = wilson_interval(sum(c for _, c in counts.values()), len(counts))
+            scores["pass@1"]["wilson"] = {"ci_low": wilson[0], "ci_high": wilson[1]}
     total = max(len(results), 1)
     return {
         "problems": len(counts),
@@ -71,7 +121,34 @@ def score_label(results: list[dict], ks: Sequence[int], resamples: int, seed: in
             "truncated": sum(r["finish_reason"] == "length" for r in results) / total,
         },
         "per_problem": {pid: {"n": n, "c": c} for pid, (n, c) in counts.items()},
+        "by_rating": _breakdown(counts, ks, {pid: [rating_bucket(m.get("rating"))] for pid, m in (meta or {}).items()}),
+        "by_tag": _breakdown(counts, ks, {pid: list(m.get("tags") or []) for pid, m in (meta or {}).items()}),
     }
+
+
+def rating_bucket(rating: int | None) -> str:
+    """Difficulty bands of 400 rating points (Codeforces-like), or 'unrated'."""
+    if rating is None:
+        return "unrated"
+    low = (int(rating) // 400) * 400
+    return f"{low}-{low + 399}"
+
+
+def _breakdown(counts: dict[str, tuple[int, int]], ks: Sequence[int], groups: dict[str, list[str]]) -> dict:
+    """Mean pass@k per group (a problem may sit in several, e.g. tags)."""
+    members: dict[str, list[str]] = {}
+    for pid in counts:
+        for group in groups.get(pid, []):
+            members.setdefault(group, []).append(pid)
+    table = {}
+    for group, pids in sorted(members.items()):
+        row = {"problems": len(pids)}
+        for k in ks:
+            values = [pass_at_k(*counts[p], k) for p in pids if counts[p][0] >= k]
+            if values:
+                row[f"pass@{k}"] = float(np.mean(values))
+        table[group] = row
+    return table
 
 
 def paired_comparison(a: dict, b: dict, k: int, resamples: int, seed: int = 0) -> dict | None:
@@ -87,11 +164,17 @@ def paired_comparison(a: dict, b: dict, k: int, resamples: int, seed: int = 0) -
     ]
     low, high = bootstrap_interval(diffs, resamples, seed)
     verdict = "better" if low > 0 else "worse" if high < 0 else "cannot tell"
+    means = _resampled_means(np.asarray(diffs, dtype=float), resamples, seed)
+    p_value = min(1.0, 2 * min(float(np.mean(means <= 0)), float(np.mean(means >= 0))))
     return {
         "metric": f"pass@{k}",
         "difference": float(np.mean(diffs)),
         "ci_low": low,
         "ci_high": high,
+        "p_value": p_value,
+        "minimum_detectable_effect": minimum_detectable_effect(diffs),
+        "method": f"paired {BOOTSTRAP_METHOD} bootstrap over problems, {resamples} resamples, 95%; "
+                  "two-sided bootstrap p-value; MDE at 80% power",
         "problems": len(shared),
         "won": [p for p, d in zip(shared, diffs, strict=True) if d > 0],
         "lost": [p for p, d in zip(shared, diffs, strict=True) if d < 0],
@@ -99,9 +182,10 @@ def paired_comparison(a: dict, b: dict, k: int, resamples: int, seed: int = 0) -
     }
 
 
-def summarize(results_by_label: dict[str, list[dict]], ks: Sequence[int], resamples: int, baseline: str = "base") -> dict:
+def summarize(results_by_label: dict[str, list[dict]], ks: Sequence[int], resamples: int, baseline: str = "base",
+              meta: dict[str, dict] | None = None) -> dict:
     """The `eval/summary.json` record: every label's scores and each label against the baseline."""
-    labels = {label: score_label(results, ks, resamples) for label, results in results_by_label.items()}
+    labels = {label: score_label(results, ks, resamples, meta=meta) for label, results in results_by_label.items()}
     comparisons = []
     if baseline in labels:
         for label in labels:
