@@ -37,6 +37,8 @@ def comparisons(data: RunData) -> list[dict]:
         rows.append({
             **c,
             "text": f"{100 * c['difference']:+.1f} pts [{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}]",
+            "p_text": f"p = {c['p_value']:.3g}" if "p_value" in c else "",
+            "mde_text": _mde_text(c.get("minimum_detectable_effect")),
             "plain": f"{c['b']} better than {c['a']} on {c['metric']}: {words.get(c['verdict'], c['verdict'])}",
         })
     return rows
@@ -120,6 +122,29 @@ def training_summary(data: RunData) -> dict | None:
             "warnings": training_warnings(data.metrics)}
 
 
+def _mde_text(mde: float | None) -> str:
+    if mde is None or mde != mde:  # absent or NaN (fewer than two problems)
+        return ""
+    if mde >= 1:
+        return "smallest difference detectable here (80% power) is over 100 pts: too few problems to tell anything"
+    return f"smallest difference detectable here (80% power): {100 * mde:.1f} pts"
+
+
+def breakdowns(data: RunData) -> dict:
+    """Pass rates by difficulty band and by tag: {"by_rating": {group: {label: row}}, "by_tag": ...}."""
+    tables = {}
+    for name in ("by_rating", "by_tag"):
+        table: dict[str, dict] = {}
+        for label, scored in data.summary.get("labels", {}).items():
+            for group, row in scored.get(name, {}).items():
+                table.setdefault(group, {})[label] = row
+        if name == "by_rating":
+            table = dict(sorted(table.items(), key=lambda item: (item[0] == "unrated", int(item[0].split("-")[0])
+                                                                 if item[0] != "unrated" else 0)))
+        tables[name] = table
+    return tables
+
+
 def held_out(data: RunData) -> dict:
     """How the held-out set was made and checked: split method, counts, contamination, skipped rows."""
     split = data.split
@@ -149,6 +174,8 @@ def build_context(data: RunData) -> dict:
         "headline": headline(data),
         "seen_headline": headline(data, data.summary["seen"]) if data.summary.get("seen") else [],
         "held_out": held_out(data),
+        "breakdowns": breakdowns(data),
+        "first_metric": f"pass@{min(data.summary.get('ks') or [1])}",
         "comparisons": comparisons(data),
         "verdict_order": VERDICT_ORDER,
         "verdicts": verdict_counts(data),

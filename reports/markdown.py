@@ -29,8 +29,8 @@ def render_markdown(context: dict, asset_dir: Path) -> str:
             for row in context["headline"]]
     lines += _table(["label", "problems", "samples"] + [f"{m} [95% CI]" for m in metrics], rows)
     if context["comparisons"]:
-        lines += _table(["comparison", "difference [95% CI]", "problems", "verdict"],
-                        [[f"{c['b']} − {c['a']} ({c['metric']})", c["text"], c["problems"], c["plain"]]
+        lines += _table(["comparison", "difference [95% CI]", "p", "problems", "verdict"],
+                        [[f"{c['b']} − {c['a']} ({c['metric']})", c["text"], c["p_text"], c["problems"], c["plain"]]
                          for c in context["comparisons"]])
     if context["seen_headline"]:
         lines += ["Seen (training) problems, scored apart — the gap to held-out separates learning from generalising:", ""]
@@ -61,6 +61,15 @@ def render_markdown(context: dict, asset_dir: Path) -> str:
         order = [v for v in context["verdict_order"] if any(v in c for c in context["verdicts"].values())]
         lines += _table(["label"] + order, [[label] + [counts.get(v, 0) for v in order]
                                             for label, counts in context["verdicts"].items()])
+    metric = context["first_metric"]
+    for name, title in (("by_rating", "Pass rate by difficulty"), ("by_tag", "Pass rate by tag")):
+        table = context["breakdowns"].get(name) or {}
+        if table:
+            lines += [f"### {title} ({metric})", ""]
+            lines += _table([name[3:], "problems", *context["labels"]],
+                            [[group, next(iter(row.values()))["problems"]] +
+                             [f"{100 * row[label][metric]:.1f}%" if metric in row.get(label, {}) else "–"
+                              for label in context["labels"]] for group, row in table.items()])
     if context["problems"]:
         lines += ["## Problems", ""]
         labels = context["labels"]
