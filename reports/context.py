@@ -100,7 +100,7 @@ def training_warnings(metrics: list[dict]) -> list[str]:
     warnings = []
     losses = [m["loss"] for m in metrics if isinstance(m.get("loss"), int | float)]
     head = losses[: max(3, round(len(losses) * FLAT_LOSS_SHARE))]
-    if len(losses) >= 5 and head[0] > 0 and (head[0] - min(head)) / head[0] < FLAT_LOSS_DROP:
+    if len(losses) >= 10 and head[0] > 0 and (head[0] - min(head)) / head[0] < FLAT_LOSS_DROP:
         warnings.append(f"flat loss over the first {len(head)} logged steps ({head[0]:.4g} → {min(head):.4g}): check "
                         "the chat template and pad token, that assistant tokens are trained, and the learning rate")
     if metrics and all(m.get("grad_norm") == 0 for m in metrics if "grad_norm" in m):
