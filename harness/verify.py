@@ -53,7 +53,9 @@ def verify(problems: list[Problem], sandbox, progress=None, workers: int | None 
 
     def run(job):
         problem, kind, source = job
-        settings = JudgeSettings(time_limit_s=problem.time_limit_s, memory_mb=problem.memory_limit_mb)
+        # A wrong solution's TLE rejects it either way; only a reference's TLE deserves a second run.
+        settings = JudgeSettings(time_limit_s=problem.time_limit_s, memory_mb=problem.memory_limit_mb,
+                                 rerun_tle=kind == "reference")
         judgement = judge(source, problem.tests, problem.output_rule, settings, sandbox, checker=problem.checker)
         if progress:
             progress.advance(task)

@@ -12,6 +12,7 @@ from harness.problems.model import Example, Problem
 from judges import OutputRule, TestCase
 
 BUNDLED_DIR = Path(str(resources.files("harness.problems") / "bundled"))
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where present: the set is megabytes of tests
 _REQUIRED = ("id", "title", "description", "input_format", "output_format", "examples", "tests")
 
 
@@ -24,7 +25,7 @@ def _rule(raw: dict) -> OutputRule:
 
 def problem_from_yaml(path: Path) -> Problem:
     """Parse one bundled problem file; a missing field is a `DataError` naming file and field."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     if not isinstance(raw, dict):
         raise DataError(f"{path}: not a mapping")
     missing = [key for key in _REQUIRED if not raw.get(key)]

@@ -271,4 +271,23 @@ def load_package(root: Path) -> Problem:
         output_rule=output_rule(words, f"{path}: validator_flags") if folder is None else OutputRule(),
         checker=_checker(folder, words) if folder is not None else None,
         source="kattis",
+        **_submissions(root),
     )
+
+
+_WRONG_FOLDERS = ("wrong_answer", "time_limit_exceeded", "run_time_error", "rejected")
+
+
+def _submissions(root: Path) -> dict:
+    """Python submissions of the package: the first accepted one is the reference, the rejected ones are wrong.
+
+    What `harness problems verify` checks the tests against.
+    """
+    folder = root / "submissions"
+    accepted = sorted((folder / "accepted").glob("*.py"))
+    wrong = [path for name in _WRONG_FOLDERS for path in sorted((folder / name).glob("*.py"))]
+    try:
+        return {"reference_solution": accepted[0].read_text(encoding="utf-8") if accepted else None,
+                "wrong_solutions": tuple(path.read_text(encoding="utf-8") for path in wrong)}
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{folder}: a submission is not UTF-8 ({exc.reason})") from None
