@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run a TLE once more before reporting it")
     judge.add_argument("--calibrate", action="store_true",
                        help="scale time limits to this host's speed (measured with a fixed workload)")
+    compare = sub.add_parser("compare", help="compare runs: the same labels across runs, paired where problems overlap")
+    compare.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run directories (the first is the baseline)")
+    compare.add_argument("--out", help="where compare.json/.md/.html go (default: comparisons/<timestamp>)")
+
     problems = sub.add_parser("problems", help="inspect problem sources")
     problems_sub = problems.add_subparsers(dest="problems_command", required=True)
     verify = problems_sub.add_parser("verify", help="judge every reference (must be AC) and wrong solution (must not)")
@@ -187,6 +191,19 @@ def cmd_judge(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    """`harness compare RUN_A RUN_B ...`."""
+    from harness.compare import compare_runs
+    from reports import write_comparison
+
+    out = Path(args.out) if args.out else Path("comparisons") / time.strftime("%Y%m%d-%H%M%S")
+    out.mkdir(parents=True, exist_ok=True)
+    result = compare_runs([Path(run) for run in args.runs])
+    (out / "compare.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    print("\n".join(str(p) for p in write_comparison(out)))
+    return 0
+
+
 def cmd_problems(args) -> int:
     """`harness problems verify [SOURCE]`: exit status 1 when a solution is misjudged."""
     from harness.problems import load_source
@@ -211,7 +228,8 @@ def cmd_problems(args) -> int:
     return 0 if result.ok else 1
 
 
-COMMANDS = {"run": cmd_run, "eval": cmd_eval, "report": cmd_report, "judge": cmd_judge, "problems": cmd_problems}
+COMMANDS = {"run": cmd_run, "eval": cmd_eval, "report": cmd_report, "judge": cmd_judge, "compare": cmd_compare,
+            "problems": cmd_problems}
 
 
 def main(argv: list[str] | None = None) -> int:

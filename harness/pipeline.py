@@ -14,17 +14,18 @@ from harness.selection import prepare_split, write_problem_index
 
 def score(run: RunDir, config: RunConfig, labels) -> dict:
     """Score every label's journaled results into eval/summary.json."""
-    from harness.scoring import summarize
+    from harness.scoring import reported_ks, summarize
 
     index = run.read_json(run.eval / "problems.json") or {}
     seen = {p["id"] for p in index.get("problems", []) if p.get("set") == "seen"}
     meta = {p["id"]: {"rating": p.get("rating"), "tags": p.get("tags", [])} for p in index.get("problems", [])}
     results = {label: run.results(label).read() for label in labels}
     held = {label: [r for r in rows if r["problem_id"] not in seen] for label, rows in results.items()}
-    summary = summarize(held, config.eval.k, config.eval.bootstrap_resamples, meta=meta)
+    ks = reported_ks(config.eval.k, config.generation.samples)
+    summary = summarize(held, ks, config.eval.bootstrap_resamples, meta=meta)
     if seen:  # training problems, scored apart: the gap to held-out separates learning from generalising
         seen_rows = {label: [r for r in rows if r["problem_id"] in seen] for label, rows in results.items()}
-        summary["seen"] = summarize(seen_rows, config.eval.k, config.eval.bootstrap_resamples, meta=meta)
+        summary["seen"] = summarize(seen_rows, ks, config.eval.bootstrap_resamples, meta=meta)
     run.write_json(run.summary, summary)
     return summary
 
@@ -36,7 +37,10 @@ def adapter_labels(paths: list[str]) -> dict[str, str]:
         p = Path(path)
         if not (p / "adapter_config.json").is_file():
             raise DataError(f"--adapter {path}: not a PEFT adapter directory (no adapter_config.json)")
-        name = "adapter" if len(paths) == 1 else (p.parent.parent.name if p.name == "adapter" else p.name)
+        if p.name.startswith("checkpoint-"):
+            name = p.name  # a training checkpoint keeps its step, so reports can place it on the step axis
+        else:
+            name = "adapter" if len(paths) == 1 else (p.parent.parent.name if p.name == "adapter" else p.name)
         while name in labels or name == "base":
             name += "_"
         labels[name] = str(p)

@@ -13,6 +13,14 @@ from scipy import stats
 SCHEMA = 2
 
 
+STANDARD_KS = (1, 2, 5, 10, 20, 50, 100)
+
+
+def reported_ks(requested: Sequence[int], samples: int) -> list[int]:
+    """The k values to report: those asked for plus every standard one the sample count allows."""
+    return sorted({*requested, *(k for k in STANDARD_KS if k <= samples)})
+
+
 def pass_at_k(n: int, c: int, k: int) -> float:
     """Unbiased pass@k (Chen et al. 2021): 1 - C(n-c, k) / C(n, k), for n samples with c correct."""
     if not 0 <= c <= n or not 1 <= k <= n:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reports.comparison import write_comparison
 from reports.context import build_context
+from reports.html import render
 from reports.rundata import load_run
 
 ASSET_DIR = "report-assets"
@@ -16,10 +18,7 @@ ASSET_DIR = "report-assets"
 
 def render_html(context: dict) -> str:
     """The HTML report: one file, charts inline, no network at view time."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html", "j2"]))
-    return env.get_template("report.html.j2").render(**context)
+    return render("report.html.j2", context)
 
 
 def write_reports(root: Path) -> list[Path]:
@@ -34,4 +33,4 @@ def write_reports(root: Path) -> list[Path]:
     return [md_path, html_path]
 
 
-__all__ = ["build_context", "load_run", "render_html", "write_reports"]
+__all__ = ["build_context", "load_run", "render_html", "write_comparison", "write_reports"]

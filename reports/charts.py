@@ -31,18 +31,33 @@ def _svg(fig) -> str:
     return text[text.index("<svg") :]  # drop the XML prolog so it can sit inside HTML
 
 
-def training_chart(metrics: list[dict]) -> str | None:
-    """Small multiples of the training metrics against step; None without metrics."""
+def training_chart(metrics: list[dict], sweep: list[tuple[int, float, float, float]] | None = None,
+                   metric: str = "pass@1") -> str | None:
+    """Small multiples of the training metrics against step; None without metrics.
+
+    `sweep` — (step, estimate, ci_low, ci_high) of evaluated checkpoints (the base at step 0) —
+    adds a last panel on the same step axis, so the score can be read against the loss.
+    """
     panels = [(key, title) for key, title in TRAINING_SERIES if any(key in m for m in metrics)]
     if not panels:
         return None
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.0 * len(panels), 2.4), squeeze=False)
-    for ax, (key, title) in zip(axes[0], panels, strict=True):
+    count = len(panels) + bool(sweep)
+    fig, axes = plt.subplots(1, count, figsize=(3.0 * count, 2.4), squeeze=False, sharex=True)
+    for ax, (key, title) in zip(axes[0], panels, strict=False):
         points = [(m["step"], m[key]) for m in metrics if key in m]
         ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", markersize=2.5, linewidth=1.4)
         ax.set_title(title)
         ax.set_xlabel("step")
+        ax.grid(alpha=0.3)
+    if sweep:
+        ax = axes[0][-1]
+        points = sorted(sweep)
+        ax.errorbar([p[0] for p in points], [p[1] for p in points], capsize=3, marker="o", markersize=3,
+                    yerr=[[max(p[1] - p[2], 0) for p in points], [max(p[3] - p[1], 0) for p in points]])
+        ax.set_title(f"{metric} by checkpoint")
+        ax.set_xlabel("step")
+        ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
     fig.tight_layout()
     return _svg(fig)

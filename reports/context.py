@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from reports import charts
 from reports.rundata import RunData
 
@@ -76,10 +78,37 @@ def problem_rows(data: RunData) -> list[dict]:
     return sorted(rows, key=lambda r: (r["rating"] is None, r["rating"] or 0, r["id"]))
 
 
+_CHECKPOINT = re.compile(r"checkpoint-(\d+)$")
+
+
+def checkpoint_sweep(data: RunData, metric: str) -> list[tuple[int, float, float, float]]:
+    """Scores of evaluated checkpoints by training step: base at 0, `checkpoint-N` at N, the final adapter last.
+
+    Empty unless at least one checkpoint was evaluated (`harness eval --adapter RUN/train/checkpoint-N ...`).
+    """
+    steps = {}
+    for label in data.summary.get("labels", {}):
+        match = _CHECKPOINT.search(label)
+        if match:
+            steps[label] = int(match.group(1))
+    if not steps:
+        return []
+    if "base" in data.summary.get("labels", {}):
+        steps["base"] = 0
+    if "adapter" in data.summary.get("labels", {}) and data.metrics:
+        steps["adapter"] = data.metrics[-1]["step"]
+    sweep = []
+    for label, step in steps.items():
+        score = data.summary["labels"][label].get("scores", {}).get(metric)
+        if score:
+            sweep.append((step, score["estimate"], score["ci_low"], score["ci_high"]))
+    return sweep
+
+
 def figures(data: RunData) -> dict[str, str]:
     """Every chart the run's data supports, as SVG text keyed by name."""
-    made = {"training": charts.training_chart(data.metrics)}
     first_metric = next(iter(data.summary.get("labels", {}).get("base", {}).get("scores", {})), "pass@1")
+    made = {"training": charts.training_chart(data.metrics, checkpoint_sweep(data, first_metric), first_metric)}
     bars = [
         (row["label"], s["estimate"], s["ci_low"], s["ci_high"])
         for row in headline(data)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def _table(header: list[str], rows: list[list]) -> list[str]:
+def md_table(header: list[str], rows: list[list]) -> list[str]:
+    """A GitHub markdown table (cells escaped), followed by a blank line."""
     def cell(value) -> str:
         return str("" if value is None else value).replace("|", "\\|").replace("\n", " ")
 
@@ -27,14 +28,14 @@ def render_markdown(context: dict, asset_dir: Path) -> str:
     rows = [[row["label"], row["problems"], row["samples"]] +
             [next((s["text"] for s in row["scores"] if s["metric"] == m), "–") for m in metrics]
             for row in context["headline"]]
-    lines += _table(["label", "problems", "samples"] + [f"{m} [95% CI]" for m in metrics], rows)
+    lines += md_table(["label", "problems", "samples"] + [f"{m} [95% CI]" for m in metrics], rows)
     if context["comparisons"]:
-        lines += _table(["comparison", "difference [95% CI]", "p", "problems", "verdict"],
+        lines += md_table(["comparison", "difference [95% CI]", "p", "problems", "verdict"],
                         [[f"{c['b']} − {c['a']} ({c['metric']})", c["text"], c["p_text"], c["problems"], c["plain"]]
                          for c in context["comparisons"]])
     if context["seen_headline"]:
         lines += ["Seen (training) problems, scored apart — the gap to held-out separates learning from generalising:", ""]
-        lines += _table(["label", "problems"] + [f"{m} [95% CI]" for m in metrics],
+        lines += md_table(["label", "problems"] + [f"{m} [95% CI]" for m in metrics],
                         [[row["label"], row["problems"]] +
                          [next((s["text"] for s in row["scores"] if s["metric"] == m), "–") for m in metrics]
                          for row in context["seen_headline"]])
@@ -55,25 +56,25 @@ def render_markdown(context: dict, asset_dir: Path) -> str:
     if context["training"]:
         lines += ["## Training", "", f"Steps logged up to: {context['training']['steps']}", ""]
         lines += [f"> ⚠ {w}" for w in context["training"]["warnings"]] + ([""] if context["training"]["warnings"] else [])
-        lines += _table(["metric", "first", "last"], [[k, _num(a), _num(b)] for k, a, b in context["training"]["rows"]])
+        lines += md_table(["metric", "first", "last"], [[k, _num(a), _num(b)] for k, a, b in context["training"]["rows"]])
     if context["verdicts"]:
         lines += ["## Verdicts", ""]
         order = [v for v in context["verdict_order"] if any(v in c for c in context["verdicts"].values())]
-        lines += _table(["label"] + order, [[label] + [counts.get(v, 0) for v in order]
+        lines += md_table(["label"] + order, [[label] + [counts.get(v, 0) for v in order]
                                             for label, counts in context["verdicts"].items()])
     metric = context["first_metric"]
     for name, title in (("by_rating", "Pass rate by difficulty"), ("by_tag", "Pass rate by tag")):
         table = context["breakdowns"].get(name) or {}
         if table:
             lines += [f"### {title} ({metric})", ""]
-            lines += _table([name[3:], "problems", *context["labels"]],
+            lines += md_table([name[3:], "problems", *context["labels"]],
                             [[group, next(iter(row.values()))["problems"]] +
                              [f"{100 * row[label][metric]:.1f}%" if metric in row.get(label, {}) else "–"
                               for label in context["labels"]] for group, row in table.items()])
     if context["problems"]:
         lines += ["## Problems", ""]
         labels = context["labels"]
-        lines += _table(["problem", "rating"] + [f"{label} solved" for label in labels],
+        lines += md_table(["problem", "rating"] + [f"{label} solved" for label in labels],
                         [[p["title"], p["rating"]] + [_solved(p, label) for label in labels] for p in context["problems"]])
     return "\n".join(lines)
 

@@ -110,3 +110,10 @@ def test_breakdowns_by_rating_and_tag():
     assert scored["by_rating"] == {"1200-1599": {"problems": 1, "pass@1": 0.5}, "800-1199": {"problems": 1, "pass@1": 1.0},
                                    "unrated": {"problems": 1, "pass@1": 0.0}}
     assert scored["by_tag"]["math"] == {"problems": 2, "pass@1": 0.75} and scored["by_tag"]["dp"]["problems"] == 1
+
+
+def test_reported_ks_add_every_standard_k_the_samples_allow():
+    from harness.scoring import reported_ks
+
+    assert reported_ks([1, 3], 10) == [1, 2, 3, 5, 10]
+    assert reported_ks([1], 4) == [1, 2]

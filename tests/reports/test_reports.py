@@ -67,3 +67,40 @@ def test_training_warnings_flag_a_flat_loss_and_heavy_padding():
     assert any(w.startswith("flat loss over the first 4 logged steps") for w in warnings)
     assert any("45% of the batched tokens were padding" in w for w in warnings)
     assert training_warnings(falling) == []
+
+
+def test_checkpoint_sweep_sits_on_the_training_step_axis(smoke_run, tmp_path):
+    from reports.context import checkpoint_sweep
+    from reports.rundata import load_run
+
+    run = tmp_path / "sweep"
+    shutil.copytree(smoke_run, run)
+    summary = json.loads((run / "eval" / "summary.json").read_text())
+    for step in (2, 4):
+        summary["labels"][f"checkpoint-{step}"] = summary["labels"]["adapter"]
+    (run / "eval" / "summary.json").write_text(json.dumps(summary))
+    last_step = json.loads((run / "train" / "metrics.jsonl").read_text().splitlines()[-1])["step"]
+    sweep = checkpoint_sweep(load_run(run), "pass@1")
+    assert sorted(point[0] for point in sweep) == [0, 2, 4, last_step]
+    write_reports(run)
+    assert "pass@1 by checkpoint" in (run / "report.html").read_text()
+
+
+def test_compare_pairs_the_same_label_across_runs(smoke_run, tmp_path):
+    from tests.conftest import run_cli
+
+    other = tmp_path / "other-run"
+    shutil.copytree(smoke_run, other)
+    summary = json.loads((other / "eval" / "summary.json").read_text())
+    for entry in summary["labels"]["adapter"]["per_problem"].values():
+        entry["c"] = entry["n"]  # the other run's adapter solves everything
+    (other / "eval" / "summary.json").write_text(json.dumps(summary))
+    result = run_cli("compare", str(smoke_run), str(other), "--out", str(tmp_path / "cmp"))
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "cmp" / "compare.json").read_text())
+    adapter = [c for c in data["comparisons"] if c["label"] == "adapter" and c["metric"] == "pass@1"]
+    assert adapter and adapter[0]["difference"] == 1.0 and adapter[0]["b"] == "other-run"
+    assert "Paired differences" in (tmp_path / "cmp" / "compare.md").read_text()
+    assert 'id="paired"' in (tmp_path / "cmp" / "compare.html").read_text()
+    missing = run_cli("compare", str(smoke_run), str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "summary.json not found" in missing.stderr

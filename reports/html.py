@@ -1,0 +1,18 @@
+"""The Jinja2 environment of the HTML reports (templates ship in `reports/templates/`)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+
+@cache
+def environment():
+    """Autoescaping environment loading the package's templates."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html", "j2"]))
+
+
+def render(template: str, context: dict) -> str:
+    """One template rendered with `context`."""
+    return environment().get_template(template).render(**context)
