@@ -213,7 +213,9 @@ def run_supervised(
         proc.stdout.close()
         proc.stderr.close()
     cpu = usage.ru_utime + usage.ru_stime
-    rss_mb = usage.ru_maxrss / 1024
+    # The child's ru_maxrss starts at the harness's own size (fork copies its page tables and
+    # exec keeps the high-water mark), so only a fresh cgroup's peak measures the program itself.
+    rss_mb = cgroup.peak_mb() if cgroup is not None else None
     oom = cgroup is not None and cgroup.oom_kills() > 0
     return make_execution(status, cpu, rss_mb, drain, limits, output_hit=hits["output"], wall_hit=hits["wall"],
                           oom_killed=oom, wall_s=time.monotonic() - started)
@@ -331,7 +333,7 @@ def read_private(root: Path, name: str, limit: int) -> bytes:
 
 
 def limit_fired(
-    sig: int | None, cpu_s: float, rss_mb: float, limits: Limits, *, output_hit: bool, wall_hit: bool,
+    sig: int | None, cpu_s: float, rss_mb: float | None, limits: Limits, *, output_hit: bool, wall_hit: bool,
     oom_killed: bool = False,
 ) -> LimitHit | None:
     """Which limit ended a run, in judge precedence.
@@ -347,7 +349,7 @@ def limit_fired(
         return LimitHit.CPU_TIME
     if wall_hit:
         return LimitHit.WALL_TIME
-    if sig is not None and rss_mb >= 0.9 * limits.memory_mb:
+    if sig is not None and rss_mb is not None and rss_mb >= 0.9 * limits.memory_mb:
         return LimitHit.MEMORY
     return None
 
@@ -364,9 +366,12 @@ def fresh_workdir(files: Mapping[str, bytes] | None, prefix: str):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def make_execution(status: int, cpu_s: float, rss_mb: float, drain: OutputDrain, limits: Limits, *,
+def make_execution(status: int, cpu_s: float, rss_mb: float | None, drain: OutputDrain, limits: Limits, *,
                    output_hit: bool, wall_hit: bool, oom_killed: bool, wall_s: float) -> Execution:
-    """The execution record from a wait status, resource usage and the drained output."""
+    """The execution record from a wait status, resource usage and the drained output.
+
+    `rss_mb` is None where the program's own peak cannot be told apart (recorded as 0).
+    """
     exit_code = os.waitstatus_to_exitcode(status)
     sig = -exit_code if exit_code < 0 else None
     limit_hit = limit_fired(sig, cpu_s, rss_mb, limits, output_hit=output_hit, wall_hit=wall_hit, oom_killed=oom_killed)
@@ -379,6 +384,6 @@ def make_execution(status: int, cpu_s: float, rss_mb: float, drain: OutputDrain,
         stderr_truncated=drain.truncated[drain.stderr_fd],
         wall_s=round(wall_s, 4),
         cpu_s=round(cpu_s, 4),
-        max_rss_mb=round(rss_mb, 2),
+        max_rss_mb=round(rss_mb or 0.0, 2),
         limit_hit=limit_hit,
     )
