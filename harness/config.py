@@ -86,7 +86,8 @@ class TrainConfig:
 class GenerationConfig:
     """Sampling solutions for held-out problems."""
 
-    engine: str = _f("auto", "auto or transformers")
+    engine: str = _f("auto", "auto (vLLM where installed, else transformers), vllm or transformers")
+    max_model_len: int = _f(8192, "vLLM's context length (prompt + completion)")
     language: str = _f("python", "language the model is asked to write: python or cpp")
     samples: int = _f(4, "completions per problem (n)")
     temperature: float = _f(0.7, "sampling temperature; 0 means greedy")
@@ -194,8 +195,8 @@ def _check(config: RunConfig, errors: list[str]) -> None:
         errors.append("eval.seen_problems: must be 0 or more")
     if g.language not in ("python", "cpp"):
         errors.append(f"generation.language: '{g.language}' is not one of python, cpp")
-    if g.engine not in ("auto", "transformers"):
-        errors.append(f"generation.engine: '{g.engine}' is not one of auto, transformers")
+    if g.engine not in ("auto", "vllm", "transformers"):
+        errors.append(f"generation.engine: '{g.engine}' is not one of auto, vllm, transformers")
     if g.samples < 1:
         errors.append("generation.samples: must be at least 1")
     if g.samples > 1 and g.temperature <= 0:

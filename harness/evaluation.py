@@ -39,50 +39,59 @@ def file_digest(path: str | None) -> str:
 def generate(
     engine: Engine,
     run: RunDir,
-    label: str,
-    adapter_path: str | None,
+    labels: Mapping[str, str | None],
     problems: list[Problem],
     sampling: Sampling,
     model_id: str,
     progress,
     language: str = "python",
+    chunk: int = 16,
 ) -> None:
-    """Append completions for every (problem, sample) of `label` not yet in its journal."""
-    journal = run.completions(label)
-    done = journal.keys()
-    adapter_hash = file_digest(adapter_path)
-    task = progress.add_task(f"generating · {label}", total=len(problems))
-    for problem in problems:
-        messages = generation_messages(problem, language)
-        prompt = engine.render(messages)
-        prompt_hash = _sha(prompt)
-        keys = [
-            _sha(model_id, adapter_hash, prompt_hash, dataclasses.asdict(sampling), sample)
-            for sample in range(sampling.n)
-        ]
-        if all(key in done for key in keys):
-            progress.advance(task)
+    """Append completions for every (label, problem, sample) not yet journaled.
+
+    Problems go to the engine a chunk at a time with every label's requests mixed in one
+    batch (one vLLM engine serves the base and all adapters), and each chunk is journaled
+    as soon as it returns, so a crash loses at most one chunk.
+    """
+    journals = {label: run.completions(label) for label in labels}
+    done = {label: journal.keys() for label, journal in journals.items()}
+    hashes = {label: file_digest(path) for label, path in labels.items()}
+    task = progress.add_task("generating · " + ", ".join(labels), total=len(problems) * len(labels))
+    for start in range(0, len(problems), chunk):
+        jobs = []  # (label, problem, prompt hash, keys)
+        for problem in problems[start : start + chunk]:
+            prompt_hash = _sha(engine.render(generation_messages(problem, language)))
+            for label in labels:
+                keys = [_sha(model_id, hashes[label], prompt_hash, dataclasses.asdict(sampling), sample)
+                        for sample in range(sampling.n)]
+                if all(key in done[label] for key in keys):
+                    progress.advance(task)
+                else:
+                    jobs.append((label, problem, prompt_hash, keys))
+        if not jobs:
             continue
-        completions = engine.generate([Request(problem.id, messages)], sampling, adapter=label if adapter_path else None)[0]
-        records = [
-            {
-                "schema": SCHEMA,
-                "key": key,
-                "label": label,
-                "problem_id": problem.id,
-                "sample": sample,
-                "prompt_hash": prompt_hash,
-                "adapter_hash": adapter_hash,
-                "text": completion.text,
-                "finish_reason": completion.finish_reason,
-                "prompt_tokens": completion.prompt_tokens,
-                "completion_tokens": completion.completion_tokens,
-            }
-            for sample, (key, completion) in enumerate(zip(keys, completions, strict=True))
-            if key not in done
-        ]
-        journal.append_many(records)
-        progress.advance(task)
+        requests = [(Request(problem.id, generation_messages(problem, language)), label if labels[label] else None)
+                    for label, problem, _, _ in jobs]
+        for (label, problem, prompt_hash, keys), completions in zip(jobs, engine.generate_mixed(requests, sampling),
+                                                                    strict=True):
+            journals[label].append_many([
+                {
+                    "schema": SCHEMA,
+                    "key": key,
+                    "label": label,
+                    "problem_id": problem.id,
+                    "sample": sample,
+                    "prompt_hash": prompt_hash,
+                    "adapter_hash": hashes[label],
+                    "text": completion.text,
+                    "finish_reason": completion.finish_reason,
+                    "prompt_tokens": completion.prompt_tokens,
+                    "completion_tokens": completion.completion_tokens,
+                }
+                for sample, (key, completion) in enumerate(zip(keys, completions, strict=True))
+                if key not in done[label]
+            ])
+            progress.advance(task)
 
 
 def _judge_one(record: dict, problem: Problem, config: RunConfig, sandbox, time_scale: float) -> dict:
@@ -143,8 +152,7 @@ def evaluate(
     time_scale: float = 1.0,
 ) -> None:
     """Generate, then judge, every label (base and adapters) on the same problems and settings."""
-    for label, adapter_path in labels.items():
-        generate(engine, run, label, adapter_path, problems, sampling, model_id, progress, config.generation.language)
+    generate(engine, run, labels, problems, sampling, model_id, progress, config.generation.language)
     by_id = {p.id: p for p in problems}
     for label in labels:
         judge_completions(run, label, by_id, config, sandbox, progress, time_scale)

@@ -155,6 +155,14 @@ def _evaluate(run, config, selection, model_path, adapters, include_base, sandbo
     engine = make_engine(config, model_path, adapters)
     env = run.read_json(run.env) or {}
     env["engine"] = engine.name
+    env["engine_settings"] = getattr(engine, "settings", {})
+    if engine.name == "vllm" and adapters:
+        from harness.generation import fidelity
+        from harness.generation.engine import Request
+        from harness.prompts import generation_messages
+
+        probe = [Request(p.id, generation_messages(p, config.generation.language)) for p in chosen[:3]]
+        env["fidelity"] = fidelity.check(engine, probe, list(adapters))
     scale = env.get("sandbox", {}).get("time_scale")
     if scale is None:  # measured once per run: a resumed run keeps its limits
         scale = time_scale(sandbox) if config.eval.calibrate_time_limits else 1.0

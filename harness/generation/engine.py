@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -35,6 +35,7 @@ class Completion:
     finish_reason: str  # "stop" or "length" (truncated at max_new_tokens)
     prompt_tokens: int
     completion_tokens: int
+    token_logprobs: tuple[tuple[int, float], ...] | None = field(default=None, compare=False)  # when asked for
 
 
 class Engine(Protocol):
@@ -48,6 +49,10 @@ class Engine(Protocol):
 
     def generate(self, requests: Sequence[Request], sampling: Sampling, adapter: str | None) -> list[list[Completion]]:
         """`sampling.n` completions for each request, in request order."""
+        ...
+
+    def generate_mixed(self, jobs: Sequence[tuple[Request, str | None]], sampling: Sampling) -> list[list[Completion]]:
+        """Completions for requests of any labels (None: the base), in job order; one batch where the engine can."""
         ...
 
 

@@ -42,6 +42,10 @@ class TransformersEngine:
         """Sample each request separately under its own seed, so results do not depend on batching."""
         return [self._one(request, sampling, adapter) for request in requests]
 
+    def generate_mixed(self, jobs: Sequence[tuple[Request, str | None]], sampling: Sampling) -> list[list[Completion]]:
+        """Requests of any labels, one after another (transformers switches adapters between them)."""
+        return [self._one(request, sampling, adapter) for request, adapter in jobs]
+
     def _one(self, request: Request, sampling: Sampling, adapter: str | None) -> list[Completion]:
         torch = self.torch
         inputs = self.tokenizer(self.render(request.messages), return_tensors="pt", add_special_tokens=False)

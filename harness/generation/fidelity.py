@@ -1,0 +1,54 @@
+"""Checks that the engine serves what it claims, run before every vLLM evaluation and recorded.
+
+1. Every adapter is live: its greedy outputs on a probe set differ from the base's (tokens or
+   log-probabilities). An adapter that loads but changes nothing (zeroed weights, wrong target
+   modules) would otherwise be scored as if it had been trained.
+2. The base is the base: base requests batched together with adapter requests give the same
+   greedy tokens and log-probabilities as base requests alone (see `vllm_engine` for the
+   vLLM bug this guards against).
+A failure stops the evaluation with the reason.
+"""
+
+from __future__ import annotations
+
+from harness.errors import HarnessError
+from harness.generation.engine import Request, Sampling
+
+PROBE = Sampling(n=1, temperature=0.0, top_p=1.0, max_new_tokens=8, seed=0)
+_LOGPROB_TOLERANCE = 1e-4
+
+
+class FidelityError(HarnessError):
+    """The engine does not serve what it should; evaluating would score the wrong model."""
+
+
+def _signature(completions) -> tuple:
+    completion = completions[0]
+    return tuple((token, round(logprob, 6)) for token, logprob in completion.token_logprobs or ())
+
+
+def _same(a, b) -> bool:
+    return len(a) == len(b) and all(ta == tb and abs(la - lb) <= _LOGPROB_TOLERANCE for (ta, la), (tb, lb) in zip(a, b,
+                                                                                                                 strict=True))
+
+
+def check(engine, requests: list[Request], adapters: list[str]) -> dict:
+    """Run both checks on `requests` (a few prompts); raise `FidelityError` on a failure, else return the record."""
+    base_alone = [_signature(c) for c in engine.generate_mixed([(r, None) for r in requests], PROBE, logprobs=1)]
+    mixed_jobs = [(r, None) for r in requests] + [(r, label) for label in adapters for r in requests]
+    mixed = [_signature(c) for c in engine.generate_mixed(mixed_jobs, PROBE, logprobs=1)]
+    base_in_mix = mixed[: len(requests)]
+    record = {"probe_prompts": len(requests), "probe_tokens": PROBE.max_new_tokens,
+              "base_is_base": all(_same(a, b) for a, b in zip(base_alone, base_in_mix, strict=True)),
+              "adapter_live": {}}
+    for index, label in enumerate(adapters):
+        rows = mixed[len(requests) * (index + 1) : len(requests) * (index + 2)]
+        record["adapter_live"][label] = any(not _same(a, b) for a, b in zip(base_alone, rows, strict=True))
+    if not record["base_is_base"]:
+        raise FidelityError("fidelity: base requests batched with adapter requests do not give the base model's output "
+                            "(vLLM LoRA slot bug, vllm#48421): keep max_loras above the number of adapters")
+    dead = [label for label, live in record["adapter_live"].items() if not live]
+    if dead:
+        raise FidelityError(f"fidelity: adapter(s) {', '.join(dead)} change nothing: their greedy outputs and "
+                            "log-probabilities equal the base model's (zero LoRA weights? wrong target modules?)")
+    return record
