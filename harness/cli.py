@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="evaluate existing adapters and the base model")
     ev.add_argument("--adapter", action="append", default=[], metavar="PATH", help="PEFT adapter directory; repeatable")
+    ev.add_argument("--checkpoints", metavar="RUN_DIR",
+                    help="every train/checkpoint-N of a run plus its final adapter, in one engine (a sweep over steps)")
     ev.add_argument("--base", action=argparse.BooleanOptionalAction, default=True, help="also evaluate the base model")
     _common(ev)
 
@@ -106,9 +108,11 @@ def cmd_run(args) -> int:
 
 def cmd_eval(args) -> int:
     """`harness eval`."""
-    from harness.pipeline import adapter_labels, run_pipeline
+    from harness.pipeline import adapter_labels, checkpoint_labels, run_pipeline
 
     adapters = adapter_labels(args.adapter)
+    if args.checkpoints:
+        adapters.update(checkpoint_labels(args.checkpoints))
     if not adapters and not args.base:
         raise HarnessError("eval: nothing to evaluate (no --adapter and --no-base)")
     config = _load(args)

@@ -88,6 +88,7 @@ class GenerationConfig:
 
     engine: str = _f("auto", "auto (vLLM where installed, else transformers), vllm or transformers")
     max_model_len: int = _f(8192, "vLLM's context length (prompt + completion)")
+    chunk_problems: int = _f(16, "problems per engine call (every label's requests in one batch); journaled after each")
     language: str = _f("python", "language the model is asked to write: python or cpp")
     samples: int = _f(4, "completions per problem (n)")
     temperature: float = _f(0.7, "sampling temperature; 0 means greedy")
@@ -197,6 +198,8 @@ def _check(config: RunConfig, errors: list[str]) -> None:
         errors.append(f"generation.language: '{g.language}' is not one of python, cpp")
     if g.engine not in ("auto", "vllm", "transformers"):
         errors.append(f"generation.engine: '{g.engine}' is not one of auto, vllm, transformers")
+    if g.chunk_problems < 1:
+        errors.append("generation.chunk_problems: must be at least 1")
     if g.samples < 1:
         errors.append("generation.samples: must be at least 1")
     if g.samples > 1 and g.temperature <= 0:

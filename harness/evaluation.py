@@ -152,7 +152,8 @@ def evaluate(
     time_scale: float = 1.0,
 ) -> None:
     """Generate, then judge, every label (base and adapters) on the same problems and settings."""
-    generate(engine, run, labels, problems, sampling, model_id, progress, config.generation.language)
+    generate(engine, run, labels, problems, sampling, model_id, progress, config.generation.language,
+             config.generation.chunk_problems)
     by_id = {p.id: p for p in problems}
     for label in labels:
         judge_completions(run, label, by_id, config, sandbox, progress, time_scale)

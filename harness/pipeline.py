@@ -30,6 +30,19 @@ def score(run: RunDir, config: RunConfig, labels) -> dict:
     return summary
 
 
+def checkpoint_labels(run_dir: str) -> dict[str, str]:
+    """Every `train/checkpoint-N` of a run (labelled `checkpoint-N`, by step) and its final adapter (`adapter`)."""
+    train_dir = Path(run_dir) / "train"
+    checkpoints = sorted((p for p in train_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()
+                          and (p / "adapter_config.json").is_file()), key=lambda p: int(p.name.split("-")[-1]))
+    labels = {p.name: str(p) for p in checkpoints}
+    if (train_dir / "adapter" / "adapter_config.json").is_file():
+        labels["adapter"] = str(train_dir / "adapter")
+    if not labels:
+        raise DataError(f"--checkpoints {run_dir}: no train/checkpoint-N or train/adapter with an adapter_config.json")
+    return labels
+
+
 def adapter_labels(paths: list[str]) -> dict[str, str]:
     """Labels for adapters given on the command line: 'adapter' for one, directory names for several."""
     labels: dict[str, str] = {}

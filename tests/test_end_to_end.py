@@ -86,3 +86,46 @@ def test_report_regenerates_from_files(smoke_run):
     (smoke_run / "report.html").unlink()
     result = run_cli("report", str(smoke_run))
     assert result.returncode == 0 and (smoke_run / "report.html").is_file()
+
+
+def test_checkpoint_sweep_in_one_engine(smoke_run, tmp_path):
+    out = tmp_path / "sweep"
+    result = run_cli("eval", "--checkpoints", str(smoke_run), "--config", "configs/smoke.yaml", "--out", str(out),
+                     "--quiet", *TINY_RUN_OVERRIDES)
+    assert result.returncode == 0, result.stderr[-2000:]
+    labels = set(json.loads((out / "eval" / "summary.json").read_text())["labels"])
+    assert labels == {"base", "checkpoint-3", "checkpoint-6", "adapter"}
+
+
+def test_kill_9_during_generation_then_resume_loses_and_repeats_nothing(smoke_run, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    args = ["eval", "--adapter", str(smoke_run / "train" / "adapter"), "--config", "configs/smoke.yaml", "--quiet",
+            *TINY_RUN_OVERRIDES, "--set", "eval.max_problems=4", "--set", "generation.chunk_problems=1"]
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "harness", *args, "--out", str(killed)], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    journal = killed / "eval" / "base" / "completions.jsonl"
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        if journal.exists() and journal.read_text().count("\n") >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = journal.read_text().count("\n")
+    assert 2 <= partial < 8  # killed mid-way: some problems journaled, not all
+    assert run_cli(*args, "--out", str(killed), "--resume").returncode == 0
+    clean = tmp_path / "clean"
+    assert run_cli(*args, "--out", str(clean)).returncode == 0
+    for label in ("base", "adapter"):
+        resumed = read_jsonl(killed / "eval" / label / "completions.jsonl")
+        assert len(resumed) == len({r["key"] for r in resumed}) == 8  # 4 problems x 2 samples, none twice
+        fresh = read_jsonl(clean / "eval" / label / "completions.jsonl")
+        assert sorted((r["key"], r["text"]) for r in resumed) == sorted((r["key"], r["text"]) for r in fresh)
