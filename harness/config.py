@@ -86,7 +86,12 @@ class TrainConfig:
 class GenerationConfig:
     """Sampling solutions for held-out problems."""
 
-    engine: str = _f("auto", "auto (vLLM where installed, else transformers), vllm or transformers")
+    engine: str = _f("auto", "auto (vLLM where installed, else transformers), vllm, endpoint or transformers")
+    endpoint_url: str = _f("", "engine endpoint: an OpenAI-compatible server (vllm serve --enable-lora --lora-modules "
+                               "LABEL=PATH ...); empty: start one on loopback")
+    endpoint_model: str = _f("", "engine endpoint: the served base model's name (default: model.name_or_path)")
+    endpoint_concurrency: int = _f(8, "engine endpoint: requests in flight at once")
+    endpoint_timeout_s: float = _f(600.0, "engine endpoint: per-request timeout (retried with backoff)")
     max_model_len: int = _f(8192, "vLLM's context length (prompt + completion)")
     chunk_problems: int = _f(16, "problems per engine call (every label's requests in one batch); journaled after each")
     language: str = _f("python", "language the model is asked to write: python or cpp")
@@ -196,8 +201,8 @@ def _check(config: RunConfig, errors: list[str]) -> None:
         errors.append("eval.seen_problems: must be 0 or more")
     if g.language not in ("python", "cpp"):
         errors.append(f"generation.language: '{g.language}' is not one of python, cpp")
-    if g.engine not in ("auto", "vllm", "transformers"):
-        errors.append(f"generation.engine: '{g.engine}' is not one of auto, vllm, transformers")
+    if g.engine not in ("auto", "vllm", "endpoint", "transformers"):
+        errors.append(f"generation.engine: '{g.engine}' is not one of auto, vllm, endpoint, transformers")
     if g.chunk_problems < 1:
         errors.append("generation.chunk_problems: must be at least 1")
     if g.samples < 1:

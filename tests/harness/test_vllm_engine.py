@@ -76,3 +76,24 @@ def test_base_rows_of_a_mixed_batch_are_checked_against_the_base_alone(setup):
     crowded = VLLMEngine(model_path, adapters, dtype="float32", max_model_len=4096, max_loras=len(adapters))
     with pytest.raises(fidelity.FidelityError, match="base requests batched with adapter requests"):
         fidelity.check(crowded, REQUESTS, list(adapters))
+
+
+def test_endpoint_engine_against_a_real_vllm_server_on_loopback(setup, tmp_path):
+    from harness.generation.endpoint_engine import EndpointEngine, LocalServer
+
+    model_path, _, adapters, offline = setup
+    with LocalServer(model_path, {"a1": adapters["a1"]}, dtype="float32", max_model_len=4096,
+                     log_path=str(tmp_path / "server.log")) as server:
+        engine = EndpointEngine(server.url, "base", model_path, adapters=["a1"], concurrency=4)
+        jobs = [(request, label) for label in (None, "a1") for request in REQUESTS]
+        first = engine.generate_mixed(jobs, SAMPLING)
+        again = engine.generate_mixed(jobs, SAMPLING)
+        pid = server.proc.pid
+    assert [[c.text for c in row] for row in first] == [[c.text for c in row] for row in again]  # seeded per request
+    assert all(len(row) == 2 and row[0].prompt_tokens > 100 for row in first)
+    assert [[c.text for c in row] for row in first[:3]] != [[c.text for c in row] for row in first[3:]]
+    assert engine.render(REQUESTS[0].messages) == offline.render(REQUESTS[0].messages)
+    import os
+
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # stopped by its PID
