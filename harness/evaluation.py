@@ -21,7 +21,7 @@ from harness.prompts import generation_messages
 from harness.rundir import RunDir
 from judges import JudgeSettings, judge
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 def _sha(*parts) -> str:
@@ -94,21 +94,47 @@ def generate(
             progress.advance(task)
 
 
-def _judge_one(record: dict, problem: Problem, config: RunConfig, sandbox, time_scale: float) -> dict:
-    language = config.generation.language
-    extraction = extract_code(record["text"], language)
-    settings = JudgeSettings(
+def _settings(problem: Problem, config: RunConfig, time_scale: float) -> JudgeSettings:
+    return JudgeSettings(
         time_limit_s=problem.time_limit_s,
         memory_mb=problem.memory_limit_mb,
         stop_on_failure=config.eval.stop_on_failure,
         rerun_tle=config.eval.rerun_tle,
         time_scale=time_scale,
     )
+
+
+def tests_digest(problem: Problem) -> str:
+    """What a program is judged against: the tests, the comparison rule and the checker."""
+    checker = problem.checker
+    return _sha([(t.name, t.input, t.answer) for t in problem.tests], dataclasses.asdict(problem.output_rule),
+                None if checker is None else (checker.contract, checker.language, [(n, c.hex()) for n, c in checker.files],
+                                              checker.flags))
+
+
+def result_key(record: dict, problem: Problem, config: RunConfig, time_scale: float, digests: dict) -> str:
+    """A judged result's identity: the completion, the code extracted from it, the test set and the limits.
+
+    Change any of them (a new extraction rule, a fixed test, another time limit) and the result is redone.
+    """
+    language = config.generation.language
+    code = extract_code(record["text"], language).code
+    if problem.id not in digests:
+        digests[problem.id] = tests_digest(problem)
+    return _sha(record["key"], language, code, digests[problem.id],
+                dataclasses.asdict(_settings(problem, config, time_scale)))
+
+
+def _judge_one(record: dict, key: str, problem: Problem, config: RunConfig, sandbox, time_scale: float) -> dict:
+    language = config.generation.language
+    extraction = extract_code(record["text"], language)
+    settings = _settings(problem, config, time_scale)
     judgement = judge(extraction.code, problem.tests, problem.output_rule, settings, sandbox, language=language,
                       checker=problem.checker)
     return {
         "schema": SCHEMA,
-        "key": record["key"],
+        "key": key,
+        "completion_key": record["key"],
         "label": record["label"],
         "problem_id": record["problem_id"],
         "sample": record["sample"],
@@ -127,13 +153,17 @@ def _judge_one(record: dict, problem: Problem, config: RunConfig, sandbox, time_
 
 def judge_completions(run: RunDir, label: str, problems: Mapping[str, Problem], config: RunConfig, sandbox, progress,
                       time_scale: float = 1.0) -> None:
-    """Judge every completion of `label` that has no result yet, in parallel sandboxes."""
+    """Judge every completion of `label` without a result under the current code, tests and limits."""
     results = run.results(label)
     done = results.keys()
-    pending = [r for r in run.completions(label) if r["key"] not in done and r["problem_id"] in problems]
+    digests: dict[str, str] = {}
+    keyed = [(r, result_key(r, problems[r["problem_id"]], config, time_scale, digests))
+             for r in run.completions(label) if r["problem_id"] in problems]
+    pending = [(r, key) for r, key in keyed if key not in done]
     task = progress.add_task(f"judging · {label}", total=len(pending))
     with ThreadPoolExecutor(max_workers=config.eval.workers) as pool:
-        futures = [pool.submit(_judge_one, r, problems[r["problem_id"]], config, sandbox, time_scale) for r in pending]
+        futures = [pool.submit(_judge_one, r, key, problems[r["problem_id"]], config, sandbox, time_scale)
+                   for r, key in pending]
         for future in as_completed(futures):
             results.append(future.result())
             progress.advance(task)

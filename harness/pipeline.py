@@ -19,7 +19,7 @@ def score(run: RunDir, config: RunConfig, labels) -> dict:
     index = run.read_json(run.eval / "problems.json") or {}
     seen = {p["id"] for p in index.get("problems", []) if p.get("set") == "seen"}
     meta = {p["id"]: {"rating": p.get("rating"), "tags": p.get("tags", [])} for p in index.get("problems", [])}
-    results = {label: run.results(label).read() for label in labels}
+    results = {label: latest_results(run.results(label).read()) for label in labels}
     held = {label: [r for r in rows if r["problem_id"] not in seen] for label, rows in results.items()}
     ks = reported_ks(config.eval.k, config.generation.samples)
     summary = summarize(held, ks, config.eval.bootstrap_resamples, meta=meta)
@@ -41,6 +41,12 @@ def checkpoint_labels(run_dir: str) -> dict[str, str]:
     if not labels:
         raise DataError(f"--checkpoints {run_dir}: no train/checkpoint-N or train/adapter with an adapter_config.json")
     return labels
+
+
+def latest_results(records: list[dict]) -> list[dict]:
+    """One result per completion: the last judged (a changed test set or limit appends a new one)."""
+    latest = {r.get("completion_key", r["key"]): r for r in records}
+    return list(latest.values())
 
 
 def adapter_labels(paths: list[str]) -> dict[str, str]:

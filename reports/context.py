@@ -69,7 +69,8 @@ def problem_rows(data: RunData) -> list[dict]:
         for label in data.labels:
             samples = sorted((r for r in data.results[label] if r["problem_id"] == pid), key=lambda r: r["sample"])
             for sample in samples:
-                sample["raw"] = data.completions.get(label, {}).get(sample["key"], {}).get("text", "")
+                completion = data.completions.get(label, {}).get(sample.get("completion_key", sample["key"]), {})
+                sample["raw"] = completion.get("text", "")
             row["labels"][label] = {
                 "solved": sum(s["verdict"] == "AC" for s in samples),
                 "samples": samples,

@@ -65,7 +65,8 @@ def load_run(root: Path) -> RunData:
     data.problems = {p["id"]: p for p in index.get("problems", [])}
     for results_path in sorted((root / "eval").glob("*/results.jsonl")):
         label = results_path.parent.name
-        data.results[label] = _jsonl(results_path)
+        # One result per completion: the last judged (a changed test set or limit appends a new one).
+        data.results[label] = list({r.get("completion_key", r["key"]): r for r in _jsonl(results_path)}.values())
         data.completions[label] = {c["key"]: c for c in _jsonl(results_path.parent / "completions.jsonl")}
     for name, present in (
         ("config.yaml", bool(data.config)),

@@ -42,7 +42,7 @@ def test_split_is_disjoint_and_eval_uses_held_out_only(smoke_run):
         results = read_jsonl(smoke_run / "eval" / label / "results.jsonl")
         assert len(completions) == len(results) == 2 * 2  # 2 problems x 2 samples
         assert {c["problem_id"] for c in completions} <= set(split["held_out"])
-        assert {c["key"] for c in completions} == {r["key"] for r in results}
+        assert {c["key"] for c in completions} == {r["completion_key"] for r in results}
         for c in completions:
             assert c["finish_reason"] in ("stop", "length") and c["completion_tokens"] <= 48
 
