@@ -93,6 +93,8 @@ class GenerationConfig:
     endpoint_concurrency: int = _f(8, "engine endpoint: requests in flight at once")
     endpoint_timeout_s: float = _f(600.0, "engine endpoint: per-request timeout (retried with backoff)")
     max_model_len: int = _f(8192, "vLLM's context length (prompt + completion)")
+    check_against_transformers: bool = _f(False, "before a vLLM evaluation, also compare its greedy probe outputs with "
+                                          "transformers + PEFT (recorded in env.json)")
     chunk_problems: int = _f(16, "problems per engine call (every label's requests in one batch); journaled after each")
     language: str = _f("python", "language the model is asked to write: python or cpp")
     samples: int = _f(4, "completions per problem (n)")

@@ -191,6 +191,14 @@ def _evaluate_with(engine, run, config, chosen, model_path, adapters, include_ba
 
         probe = [Request(p.id, generation_messages(p, config.generation.language)) for p in chosen[:3]]
         env["fidelity"] = fidelity.check(engine, probe, list(adapters))
+        if config.generation.check_against_transformers:
+            from harness.generation.transformers_engine import TransformersEngine
+
+            reference = TransformersEngine(model_path, adapters, dtype=config.model.dtype,
+                                           chat_template_kwargs={"enable_thinking": config.model.enable_thinking})
+            env["fidelity"]["transformers_agreement"] = fidelity.agrees_with_transformers(
+                engine, reference, probe, list(adapters))
+            del reference
     scale = env.get("sandbox", {}).get("time_scale")
     if scale is None:  # measured once per run: a resumed run keeps its limits
         scale = time_scale(sandbox) if config.eval.calibrate_time_limits else 1.0

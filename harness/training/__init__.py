@@ -28,8 +28,13 @@ def training_rows(problems: list[Problem], language: str = "python") -> list[dic
 
 
 def last_checkpoint(train_dir: Path) -> Path | None:
-    """The newest `checkpoint-N` directory, if a previous attempt saved one."""
-    checkpoints = [p for p in train_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()]
+    """The newest complete `checkpoint-N` directory, if a previous attempt saved one.
+
+    A run killed while saving leaves a partial directory; the trainer writes its state file
+    after the weights, so a checkpoint without `trainer_state.json` is skipped.
+    """
+    checkpoints = [p for p in train_dir.glob("checkpoint-*")
+                   if p.name.split("-")[-1].isdigit() and (p / "trainer_state.json").is_file()]
     return max(checkpoints, key=lambda p: int(p.name.split("-")[-1]), default=None)
 
 

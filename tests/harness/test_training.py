@@ -187,3 +187,15 @@ def test_two_process_ddp_on_cpu_trains_in_step(tmp_path):
     steps_per_epoch = math.ceil(rows / (2 * 4))  # 2 processes x batch 4 (one process: rows / 4)
     assert records[-1]["epoch"] == pytest.approx(2 / steps_per_epoch)
     assert (out / "train" / "adapter" / "adapter_model.safetensors").is_file()
+
+
+def test_a_checkpoint_cut_off_while_saving_is_not_resumed_from(tmp_path):
+    from harness.training import last_checkpoint
+
+    for step, complete in ((4, True), (8, False)):  # killed while writing checkpoint-8
+        folder = tmp_path / f"checkpoint-{step}"
+        folder.mkdir()
+        (folder / "adapter_model.safetensors").write_bytes(b"weights")
+        if complete:
+            (folder / "trainer_state.json").write_text("{}")
+    assert last_checkpoint(tmp_path) == tmp_path / "checkpoint-4"

