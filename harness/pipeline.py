@@ -173,32 +173,20 @@ def _evaluate(run, config, selection, model_path, adapters, include_base, sandbo
     try:
         _evaluate_with(engine, run, config, chosen, model_path, adapters, include_base, sandbox, progress)
     finally:
-        getattr(engine, "close", lambda: None)()  # an endpoint engine stops the server it started
+        engine.close()  # an endpoint engine stops the server it started
 
 
 def _evaluate_with(engine, run, config, chosen, model_path, adapters, include_base, sandbox, progress) -> None:
     from harness.evaluation import evaluate
-    from harness.generation import sampling_from
+    from harness.generation import fidelity, sampling_from
     from judges.calibration import time_scale
 
     env = run.read_json(run.env) or {}
     env["engine"] = engine.name
-    env["engine_settings"] = getattr(engine, "settings", {})
-    if engine.name == "vllm" and adapters:
-        from harness.generation import fidelity
-        from harness.generation.engine import Request
-        from harness.prompts import generation_messages
-
-        probe = [Request(p.id, generation_messages(p, config.generation.language)) for p in chosen[:3]]
-        env["fidelity"] = fidelity.check(engine, probe, list(adapters))
-        if config.generation.check_against_transformers:
-            from harness.generation.transformers_engine import TransformersEngine
-
-            reference = TransformersEngine(model_path, adapters, dtype=config.model.dtype,
-                                           chat_template_kwargs={"enable_thinking": config.model.enable_thinking})
-            env["fidelity"]["transformers_agreement"] = fidelity.agrees_with_transformers(
-                engine, reference, probe, list(adapters))
-            del reference
+    env["engine_settings"] = engine.settings
+    record = fidelity.before_evaluation(engine, config, model_path, adapters, chosen)
+    if record is not None:
+        env["fidelity"] = record
     scale = env.get("sandbox", {}).get("time_scale")
     if scale is None:  # measured once per run: a resumed run keeps its limits
         scale = time_scale(sandbox) if config.eval.calibrate_time_limits else 1.0

@@ -78,27 +78,8 @@ class _UidPool:
             self._free.put(uid)
 
 
-def _live_pids(uid: int) -> list[int]:
-    """Processes of `uid` that are not zombies (zombies hold nothing and are reaped by their parents)."""
-    pids = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            if entry.stat().st_uid != uid:
-                continue
-            with open(f"/proc/{entry.name}/stat", "rb") as handle:
-                state = handle.read().rsplit(b")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue  # it exited meanwhile
-        if state != b"Z":
-            pids.append(int(entry.name))
-    return pids
-
-
-def _reap_zombies(uid: int) -> None:
-    """Reap the run's processes that were reparented to us (we are a subreaper) when its namespace died."""
-    me = os.getpid()
+def _processes(uid: int):
+    """(pid, state, parent pid) of every process of `uid`, read from /proc; gone ones are skipped."""
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -107,10 +88,25 @@ def _reap_zombies(uid: int) -> None:
                 continue
             with open(f"/proc/{entry.name}/stat", "rb") as handle:
                 fields = handle.read().rsplit(b")", 1)[1].split()
-            if fields[0] == b"Z" and int(fields[1]) == me:
-                os.waitpid(int(entry.name), os.WNOHANG)
+            yield int(entry.name), fields[0], int(fields[1])
         except (OSError, IndexError, ValueError):
-            continue
+            continue  # it exited meanwhile
+
+
+def _live_pids(uid: int) -> list[int]:
+    """Processes of `uid` that are not zombies (zombies hold nothing and are reaped by their parents)."""
+    return [pid for pid, state, _ in _processes(uid) if state != b"Z"]
+
+
+def _reap_zombies(uid: int) -> None:
+    """Reap the run's processes that were reparented to us (we are a subreaper) when its namespace died."""
+    me = os.getpid()
+    for pid, state, parent in _processes(uid):
+        if state == b"Z" and parent == me:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
 
 
 def _signal_all_as(uid: int) -> None:

@@ -42,6 +42,7 @@ class Engine(Protocol):
     """Anything that samples completions; `adapter` is a label given at construction, None for the base."""
 
     name: str
+    settings: dict  # what env.json records about the engine
 
     def render(self, messages: list[dict]) -> str:
         """The prompt text the model sees (chat template applied, generation prompt added)."""
@@ -53,6 +54,10 @@ class Engine(Protocol):
 
     def generate_mixed(self, jobs: Sequence[tuple[Request, str | None]], sampling: Sampling) -> list[list[Completion]]:
         """Completions for requests of any labels (None: the base), in job order; one batch where the engine can."""
+        ...
+
+    def close(self) -> None:
+        """Release what the engine started (a server); a no-op for in-process engines."""
         ...
 
 

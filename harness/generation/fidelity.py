@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from harness.errors import HarnessError
 from harness.generation.engine import Request, Sampling
+from harness.prompts import generation_messages
 
 PROBE = Sampling(n=1, temperature=0.0, top_p=1.0, max_new_tokens=8, seed=0)
 _LOGPROB_TOLERANCE = 1e-4
@@ -67,4 +68,22 @@ def agrees_with_transformers(engine, reference, requests: list[Request], adapter
         ours = [row[0].text for row in engine.generate_mixed(jobs, PROBE)]
         theirs = [row[0].text for row in reference.generate_mixed(jobs, PROBE)]
         record[label or "base"] = sum(a == b for a, b in zip(ours, theirs, strict=True)) / len(requests)
+    return record
+
+
+def before_evaluation(engine, config, model_path: str, adapters: dict[str, str], problems) -> dict | None:
+    """The checks a run asks for, on its first three problems; None where they do not apply.
+
+    Checks 1 and 2 need log-probabilities from the offline vLLM engine, and adapters to check.
+    """
+    if engine.name != "vllm" or not adapters:
+        return None
+    probe = [Request(p.id, generation_messages(p, config.generation.language)) for p in problems[:3]]
+    record = check(engine, probe, list(adapters))
+    if config.generation.check_against_transformers:
+        from harness.generation.transformers_engine import TransformersEngine
+
+        reference = TransformersEngine(model_path, adapters, dtype=config.model.dtype,
+                                       chat_template_kwargs={"enable_thinking": config.model.enable_thinking})
+        record["transformers_agreement"] = agrees_with_transformers(engine, reference, probe, list(adapters))
     return record

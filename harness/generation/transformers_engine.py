@@ -31,6 +31,10 @@ class TransformersEngine:
         self.model = model.eval()
         self.chat_template_kwargs = dict(chat_template_kwargs or {})
         self.end_ids = set(_end_ids(self.model, self.tokenizer))
+        self.settings = {"dtype": str(torch_dtype), "device": self.device}
+
+    def close(self) -> None:
+        """Nothing to release: the model lives in this process."""
 
     def render(self, messages: list[dict]) -> str:
         """Chat template with the generation prompt and the configured template switches."""

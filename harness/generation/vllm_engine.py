@@ -69,7 +69,10 @@ class VLLMEngine:
         self.tokenizer = self.llm.get_tokenizer()
         self.chat_template_kwargs = dict(chat_template_kwargs or {})
         self.lora = {label: LoRARequest(label, index + 1, path) for index, (label, path) in enumerate(adapters.items())}
-        self.settings = {"max_model_len": max_model_len, "max_loras": self.max_loras, **{k: v for k, v in kwargs.items()}}
+        self.settings = {"max_model_len": max_model_len, "max_loras": self.max_loras, **kwargs}
+
+    def close(self) -> None:
+        """Nothing to release: the model lives in this process."""
 
     def render(self, messages: list[dict]) -> str:
         """Chat template with the generation prompt and the configured switches (as training used)."""

@@ -17,6 +17,7 @@ where every row is bad is a `DataError`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -310,8 +311,14 @@ def looks_like_cots(spec: DatasetSpec, first_row: dict | None) -> bool:
 def load_codeforces(text: str, tests_dir: str = "") -> Loaded:
     """Either open-r1 dataset, by hub name or local files; the schema is told apart by name or columns."""
     spec = DatasetSpec.parse(text)
-    rows = list(read_rows(spec))
-    first = next((r for r in rows if isinstance(r, dict)), None)
+    stream = read_rows(spec)
+    head = []  # rows up to the first good one, to tell the schema apart without loading the whole source
+    for row in stream:
+        head.append(row)
+        if isinstance(row, dict):
+            break
+    first = head[-1] if head and isinstance(head[-1], dict) else None
+    rows = itertools.chain(head, stream)
     if looks_like_cots(spec, first):
         loaded = cots_problems(rows)
     else:

@@ -1,5 +1,7 @@
 """C++ programs and custom checkers, judged for real in both sandboxes."""
 
+import signal
+
 import pytest
 
 from judges import JudgeSettings, OutputRule, TestCase, Verdict, judge
@@ -47,10 +49,13 @@ def test_output_flood_is_ole(sandbox):
 
 
 def test_tle_is_rerun_once_and_counted():
-    result = judge("while True:\n    pass\n", SUM_TESTS, OutputRule(), SETTINGS, BwrapSandbox())
+    settings = JudgeSettings(time_limit_s=1.0, wall_factor=20.0)  # a loaded machine must not hit the wall limit first
+    result = judge("while True:\n    pass\n", SUM_TESTS, OutputRule(), settings, BwrapSandbox())
     assert result.verdict is Verdict.TLE and result.tests[0].rerun
     assert (result.tle_reruns, result.tle_overturned) == (1, 0)
-    assert 1.0 < result.tests[0].cpu_s < 1.5  # the runner polls CPU time: stopped near the limit, not at 2 s
+    # Stopped by the runner's CPU poll (SIGKILL past 1 s of CPU), not by the CPU rlimit's SIGXCPU at 2 s.
+    assert result.tests[0].detail == "cpu_time" and result.tests[0].signal == signal.SIGKILL
+    assert 1.0 < result.tests[0].cpu_s < 2.0
 
 
 def test_tle_rerun_can_be_turned_off():
