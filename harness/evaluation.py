@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -20,8 +22,7 @@ from harness.problems import Problem
 from harness.prompts import generation_messages
 from harness.rundir import RunDir
 from judges import JudgeSettings, judge
-
-SCHEMA = 2
+from reports.records import CompletionRecord, ResultRecord
 
 
 def _sha(*parts) -> str:
@@ -75,19 +76,10 @@ def generate(
         for (label, problem, prompt_hash, keys), completions in zip(jobs, engine.generate_mixed(requests, sampling),
                                                                     strict=True):
             journals[label].append_many([
-                {
-                    "schema": SCHEMA,
-                    "key": key,
-                    "label": label,
-                    "problem_id": problem.id,
-                    "sample": sample,
-                    "prompt_hash": prompt_hash,
-                    "adapter_hash": hashes[label],
-                    "text": completion.text,
-                    "finish_reason": completion.finish_reason,
-                    "prompt_tokens": completion.prompt_tokens,
-                    "completion_tokens": completion.completion_tokens,
-                }
+                CompletionRecord(key=key, label=label, problem_id=problem.id, sample=sample, text=completion.text,
+                                 prompt_hash=prompt_hash, adapter_hash=hashes[label],
+                                 finish_reason=completion.finish_reason, prompt_tokens=completion.prompt_tokens,
+                                 completion_tokens=completion.completion_tokens)
                 for sample, (key, completion) in enumerate(zip(keys, completions, strict=True))
                 if key not in done[label]
             ])
@@ -105,67 +97,108 @@ def _settings(problem: Problem, config: RunConfig, time_scale: float) -> JudgeSe
 
 
 def tests_digest(problem: Problem) -> str:
-    """What a program is judged against: the tests, the comparison rule and the checker."""
+    """What a program is judged against: the tests, the comparison rule and the checker (no test is read)."""
     checker = problem.checker
-    return _sha([(t.name, t.input, t.answer) for t in problem.tests], dataclasses.asdict(problem.output_rule),
+    return _sha([(e.name, e.input, e.output) for e in problem.examples], problem.hidden_tests.digest,
+                dataclasses.asdict(problem.output_rule),
                 None if checker is None else (checker.contract, checker.language, [(n, c.hex()) for n, c in checker.files],
                                               checker.flags))
 
 
-def result_key(record: dict, problem: Problem, config: RunConfig, time_scale: float, digests: dict) -> str:
+def result_key(record: CompletionRecord, problem: Problem, config: RunConfig, time_scale: float, digests: dict) -> str:
     """A judged result's identity: the completion, the code extracted from it, the test set and the limits.
 
     Change any of them (a new extraction rule, a fixed test, another time limit) and the result is redone.
     """
     language = config.generation.language
-    code = extract_code(record["text"], language).code
+    code = extract_code(record.text, language).code
     if problem.id not in digests:
         digests[problem.id] = tests_digest(problem)
-    return _sha(record["key"], language, code, digests[problem.id],
+    return _sha(record.key, language, code, digests[problem.id],
                 dataclasses.asdict(_settings(problem, config, time_scale)))
 
 
-def _judge_one(record: dict, key: str, problem: Problem, config: RunConfig, sandbox, time_scale: float) -> dict:
+class _LoadedTests:
+    """Tests of the problems being judged, read from disk once per problem and dropped after its last job.
+
+    Jobs are submitted grouped by problem, so a handful of problems' tests are in memory at a time.
+    """
+
+    def __init__(self, jobs_per_problem: Mapping[str, int]) -> None:
+        self._left = dict(jobs_per_problem)
+        self._tests: dict[str, tuple] = {}
+        self._lock = threading.Lock()
+        self._loading: dict[str, threading.Lock] = {}
+
+    def acquire(self, problem: Problem) -> tuple:
+        with self._lock:
+            loading = self._loading.setdefault(problem.id, threading.Lock())
+        with loading:  # one read per problem, even when several workers start on it at once
+            if problem.id not in self._tests:
+                self._tests[problem.id] = problem.tests
+            return self._tests[problem.id]
+
+    def release(self, problem: Problem) -> None:
+        with self._lock:
+            self._left[problem.id] -= 1
+            if self._left[problem.id] == 0:
+                self._tests.pop(problem.id, None)
+                self._loading.pop(problem.id, None)
+
+
+def _judge_one(record: CompletionRecord, key: str, problem: Problem, config: RunConfig, sandbox, time_scale: float,
+               loaded: _LoadedTests) -> ResultRecord:
     language = config.generation.language
-    extraction = extract_code(record["text"], language)
+    extraction = extract_code(record.text, language)
     settings = _settings(problem, config, time_scale)
-    judgement = judge(extraction.code, problem.tests, problem.output_rule, settings, sandbox, language=language,
-                      checker=problem.checker)
-    return {
-        "schema": SCHEMA,
-        "key": key,
-        "completion_key": record["key"],
-        "label": record["label"],
-        "problem_id": record["problem_id"],
-        "sample": record["sample"],
-        "code": extraction.code,
-        "think_closed": extraction.think_closed,
-        "extraction": extraction.reason or "ok",
-        "finish_reason": record["finish_reason"],
-        "verdict": judgement.verdict.value,
-        "detail": judgement.detail,
-        "language": judgement.language,
-        "tle_reruns": judgement.tle_reruns,
-        "tle_overturned": judgement.tle_overturned,
-        "tests": [dict(dataclasses.asdict(t), verdict=t.verdict.value) for t in judgement.tests],
-    }
+    try:
+        tests = loaded.acquire(problem) if extraction.code else ()
+        judgement = judge(extraction.code, tests, problem.output_rule, settings, sandbox, language=language,
+                          checker=problem.checker)
+    finally:
+        loaded.release(problem)
+    return ResultRecord(
+        key=key, completion_key=record.key, label=record.label, problem_id=record.problem_id, sample=record.sample,
+        verdict=judgement.verdict, code=extraction.code, think_closed=extraction.think_closed,
+        extraction=extraction.reason or "ok", finish_reason=record.finish_reason, detail=judgement.detail,
+        language=judgement.language, tle_reruns=judgement.tle_reruns, tle_overturned=judgement.tle_overturned,
+        sandbox_retries=judgement.sandbox_retries, tests=judgement.tests,
+    )
 
 
-def judge_completions(run: RunDir, label: str, problems: Mapping[str, Problem], config: RunConfig, sandbox, progress,
-                      time_scale: float = 1.0) -> None:
-    """Judge every completion of `label` without a result under the current code, tests and limits."""
-    results = run.results(label)
-    done = results.keys()
+def _pending(run: RunDir, labels: Iterable[str], problems: Mapping[str, Problem], config: RunConfig,
+             time_scale: float) -> list[tuple[CompletionRecord, str]]:
+    """Completions without a result under the current code, tests and limits, grouped by problem."""
     digests: dict[str, str] = {}
-    keyed = [(r, result_key(r, problems[r["problem_id"]], config, time_scale, digests))
-             for r in run.completions(label) if r["problem_id"] in problems]
-    pending = [(r, key) for r, key in keyed if key not in done]
-    task = progress.add_task(f"judging · {label}", total=len(pending))
+    pending = []
+    for label in labels:
+        done = run.results(label).keys()
+        for record in run.completions(label).records(CompletionRecord):
+            if record.problem_id in problems:
+                key = result_key(record, problems[record.problem_id], config, time_scale, digests)
+                if key not in done:
+                    pending.append((record, key))
+    order = {pid: i for i, pid in enumerate(problems)}
+    return sorted(pending, key=lambda job: (order[job[0].problem_id], job[0].label, job[0].sample))
+
+
+def judge_completions(run: RunDir, labels: Iterable[str], problems: Mapping[str, Problem], config: RunConfig,
+                      sandbox, progress, time_scale: float = 1.0) -> None:
+    """Judge every completion of `labels` without a result under the current code, tests and limits.
+
+    Jobs run problem by problem (every label's samples of a problem together), so each problem's
+    tests are read from disk once and freed when its last sample is judged.
+    """
+    labels = list(labels)
+    pending = _pending(run, labels, problems, config, time_scale)
+    loaded = _LoadedTests(Counter(record.problem_id for record, _ in pending))
+    task = progress.add_task("judging · " + ", ".join(labels), total=len(pending))
     with ThreadPoolExecutor(max_workers=config.eval.workers) as pool:
-        futures = [pool.submit(_judge_one, r, key, problems[r["problem_id"]], config, sandbox, time_scale)
-                   for r, key in pending]
+        futures = [pool.submit(_judge_one, record, key, problems[record.problem_id], config, sandbox, time_scale,
+                               loaded) for record, key in pending]
         for future in as_completed(futures):
-            results.append(future.result())
+            result = future.result()
+            run.results(result.label).append(result)
             progress.advance(task)
 
 
@@ -184,6 +217,4 @@ def evaluate(
     """Generate, then judge, every label (base and adapters) on the same problems and settings."""
     generate(engine, run, labels, problems, sampling, model_id, progress, config.generation.language,
              config.generation.chunk_problems)
-    by_id = {p.id: p for p in problems}
-    for label in labels:
-        judge_completions(run, label, by_id, config, sandbox, progress, time_scale)
+    judge_completions(run, labels, {p.id: p for p in problems}, config, sandbox, progress, time_scale)

@@ -10,6 +10,7 @@ from harness.distributed import is_main
 from harness.errors import ConfigError, DataError
 from harness.rundir import RunDir
 from harness.selection import prepare_split, write_problem_index
+from reports.records import ResultRecord, latest_results
 
 
 def score(run: RunDir, config: RunConfig, labels) -> dict:
@@ -19,13 +20,17 @@ def score(run: RunDir, config: RunConfig, labels) -> dict:
     index = run.read_json(run.eval / "problems.json") or {}
     seen = {p["id"] for p in index.get("problems", []) if p.get("set") == "seen"}
     meta = {p["id"]: {"rating": p.get("rating"), "tags": p.get("tags", [])} for p in index.get("problems", [])}
-    results = {label: latest_results(run.results(label).read()) for label in labels}
+    records = {label: latest_results(run.results(label).records(ResultRecord)) for label in labels}
+    results = {label: [r.to_json() for r in rows] for label, rows in records.items()}  # scoring reads plain rows
     held = {label: [r for r in rows if r["problem_id"] not in seen] for label, rows in results.items()}
     ks = reported_ks(config.eval.k, config.generation.samples)
     summary = summarize(held, ks, config.eval.bootstrap_resamples, meta=meta)
     if seen:  # training problems, scored apart: the gap to held-out separates learning from generalising
         seen_rows = {label: [r for r in rows if r["problem_id"] in seen] for label, rows in results.items()}
         summary["seen"] = summarize(seen_rows, ks, config.eval.bootstrap_resamples, meta=meta)
+    for label, rows in records.items():  # a sandbox that failed and was retried is never silent
+        if label in summary["labels"]:
+            summary["labels"][label]["sandbox_retries"] = sum(r.sandbox_retries for r in rows)
     run.write_json(run.summary, summary)
     return summary
 
@@ -41,12 +46,6 @@ def checkpoint_labels(run_dir: str) -> dict[str, str]:
     if not labels:
         raise DataError(f"--checkpoints {run_dir}: no train/checkpoint-N or train/adapter with an adapter_config.json")
     return labels
-
-
-def latest_results(records: list[dict]) -> list[dict]:
-    """One result per completion: the last judged (a changed test set or limit appends a new one)."""
-    latest = {r.get("completion_key", r["key"]): r for r in records}
-    return list(latest.values())
 
 
 def adapter_labels(paths: list[str]) -> dict[str, str]:

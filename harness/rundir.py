@@ -26,6 +26,7 @@ class RunDir:
         self.adapter = self.train / "adapter"
         self.eval = self.root / "eval"
         self.summary = self.eval / "summary.json"
+        self._journals: dict[Path, Journal] = {}  # one object per file: its keys are read once
 
     def label_dir(self, label: str) -> Path:
         """`eval/<label>/`."""
@@ -33,11 +34,16 @@ class RunDir:
 
     def completions(self, label: str) -> Journal:
         """`eval/<label>/completions.jsonl`."""
-        return Journal(self.label_dir(label) / "completions.jsonl")
+        return self._journal(self.label_dir(label) / "completions.jsonl")
 
     def results(self, label: str) -> Journal:
         """`eval/<label>/results.jsonl`."""
-        return Journal(self.label_dir(label) / "results.jsonl")
+        return self._journal(self.label_dir(label) / "results.jsonl")
+
+    def _journal(self, path: Path) -> Journal:
+        if path not in self._journals:
+            self._journals[path] = Journal(path)
+        return self._journals[path]
 
     def write_json(self, path: Path, data: dict) -> None:
         """Write a small JSON file atomically (temp file, then rename)."""

@@ -60,7 +60,7 @@ def select(config: RunConfig) -> Selection:
     report = contamination.check(train, held, d.ngram, d.ngram_threshold, d.contamination)
     dropped = report.removed()
     held = [p for p in held if p.id not in dropped]
-    seen_pool = sorted((p for p in train if p.tests), key=lambda p: rank(p.id, d.split_seed))
+    seen_pool = sorted((p for p in train if p.test_count), key=lambda p: rank(p.id, d.split_seed))
     sources = {"source": {"name": d.source, **problems.to_json()}}
     if train_source:
         sources["train_source"] = {"name": d.train_source, **train_source.to_json()}
@@ -87,7 +87,7 @@ def write_problem_index(run: RunDir, problems: list[Problem], held_out: set[str]
             "schema": 1,
             "problems": [
                 {"id": p.id, "title": p.title, "rating": p.rating, "tags": list(p.tags), "statement": render_problem(p),
-                 "tests": len(p.tests), "set": "held_out" if p.id in held_out else "seen"}
+                 "tests": p.test_count, "set": "held_out" if p.id in held_out else "seen"}
                 for p in problems
             ],
         },

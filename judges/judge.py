@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class Judgement:
     language: str = "python"
     tle_reruns: int = 0  # TLEs run a second time
     tle_overturned: int = 0  # ... whose second run was not a TLE (a noisy machine, not a slow program)
+    sandbox_retries: int = 0  # sandbox failures survived: each was retried in a fresh sandbox
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,7 @@ def judge(
         return Judgement(Verdict.IE, detail="the problem has no tests", language=language)
     program = program_build(source, language)
     results: list[TestResult] = []
-    failures = 0
+    failures = retries = 0
     while len(results) < len(tests) and not _stopped(results, settings):
         try:
             with ExitStack() as stack:
@@ -178,7 +180,8 @@ def judge(
                 if program.compile_argv:
                     compiled = session.run(program.compile_argv, b"", COMPILE_LIMITS, keep=True)
                     if not compiled.ok:
-                        return Judgement(Verdict.CE, detail=_compile_error(compiled), language=language)
+                        return Judgement(Verdict.CE, detail=_compile_error(compiled), language=language,
+                                         sandbox_retries=retries)
                 checker_run = stack.enter_context(CheckerRun(checker, sandbox)) if checker else None
                 runner = _ProgramRun(program, session, rule, settings, checker_run)
                 for test in tests[len(results):]:
@@ -190,10 +193,11 @@ def judge(
             results.append(TestResult(name=tests[len(results)].name, verdict=Verdict.IE, detail=str(exc)))
         except SandboxError as exc:
             failures += 1
+            retries += 1
             if failures >= _SANDBOX_ATTEMPTS:
                 results.append(TestResult(name=tests[len(results)].name, verdict=Verdict.IE, detail=str(exc)))
                 failures = 0
-    return _overall(results, language)
+    return dataclasses.replace(_overall(results, language), sandbox_retries=retries)
 
 
 def _stopped(results: list[TestResult], settings: JudgeSettings) -> bool:

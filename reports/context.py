@@ -52,7 +52,7 @@ def verdict_counts(data: RunData) -> dict[str, dict[str, int]]:
     for label in data.labels:
         tally = counts.setdefault(label, {})
         for record in data.results[label]:
-            tally[record["verdict"]] = tally.get(record["verdict"], 0) + 1
+            tally[record.verdict.value] = tally.get(record.verdict.value, 0) + 1
     return counts
 
 
@@ -60,20 +60,19 @@ def problem_rows(data: RunData) -> list[dict]:
     """Per-problem solved counts per label, ordered by difficulty, with every sample for drill-down."""
     ids = set(data.problems)
     for records in data.results.values():
-        ids.update(r["problem_id"] for r in records)
+        ids.update(r.problem_id for r in records)
     rows = []
     for pid in ids:
         info = data.problems.get(pid, {"id": pid, "title": pid})
         row = {"id": pid, "title": info.get("title", pid), "rating": info.get("rating"),
                "statement": info.get("statement", ""), "labels": {}}
         for label in data.labels:
-            samples = sorted((r for r in data.results[label] if r["problem_id"] == pid), key=lambda r: r["sample"])
-            for sample in samples:
-                completion = data.completions.get(label, {}).get(sample.get("completion_key", sample["key"]), {})
-                sample["raw"] = completion.get("text", "")
+            results = sorted((r for r in data.results[label] if r.problem_id == pid), key=lambda r: r.sample)
+            completions = data.completions.get(label, {})
             row["labels"][label] = {
-                "solved": sum(s["verdict"] == "AC" for s in samples),
-                "samples": samples,
+                "solved": sum(r.solved for r in results),
+                "samples": [{**r.to_json(), "raw": c.text if (c := completions.get(r.completion_key)) else ""}
+                            for r in results],
             }
         rows.append(row)
     return sorted(rows, key=lambda r: (r["rating"] is None, r["rating"] or 0, r["id"]))

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from reports.records import CompletionRecord, ResultRecord, latest_results
+
 
 def _json(path: Path):
     try:
@@ -28,6 +30,10 @@ def _jsonl(path: Path) -> list[dict]:
     return records
 
 
+def _records(path: Path, kind):
+    return [kind.from_json(line, f"{path}:{number}") for number, line in enumerate(_jsonl(path), start=1)]
+
+
 @dataclass
 class RunData:
     """Everything a report shows, as read from the run directory's files."""
@@ -40,8 +46,8 @@ class RunData:
     metrics: list[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     problems: dict[str, dict] = field(default_factory=dict)
-    results: dict[str, list[dict]] = field(default_factory=dict)
-    completions: dict[str, dict[str, dict]] = field(default_factory=dict)
+    results: dict[str, list[ResultRecord]] = field(default_factory=dict)
+    completions: dict[str, dict[str, CompletionRecord]] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -65,9 +71,8 @@ def load_run(root: Path) -> RunData:
     data.problems = {p["id"]: p for p in index.get("problems", [])}
     for results_path in sorted((root / "eval").glob("*/results.jsonl")):
         label = results_path.parent.name
-        # One result per completion: the last judged (a changed test set or limit appends a new one).
-        data.results[label] = list({r.get("completion_key", r["key"]): r for r in _jsonl(results_path)}.values())
-        data.completions[label] = {c["key"]: c for c in _jsonl(results_path.parent / "completions.jsonl")}
+        data.results[label] = latest_results(_records(results_path, ResultRecord))
+        data.completions[label] = {c.key: c for c in _records(results_path.parent / "completions.jsonl", CompletionRecord)}
     for name, present in (
         ("config.yaml", bool(data.config)),
         ("env.json", bool(data.env)),

@@ -9,6 +9,7 @@ import yaml
 
 from harness.errors import DataError
 from harness.problems.model import Example, Problem
+from harness.problems.testset import TestSet
 from judges import OutputRule, TestCase
 
 BUNDLED_DIR = Path(str(resources.files("harness.problems") / "bundled"))
@@ -43,7 +44,7 @@ def problem_from_yaml(path: Path) -> Problem:
         output_format=raw["output_format"].strip(),
         note=(raw.get("note") or "").strip(),
         examples=tuple(Example(str(e["input"]), str(e["output"])) for e in raw["examples"]),
-        hidden_tests=tests,
+        hidden_tests=TestSet.of(tests),
         time_limit_s=float(raw.get("time_limit", 1.0)),
         memory_limit_mb=int(raw.get("memory_limit", 256)),
         output_rule=_rule(raw),

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from harness.errors import DataError
 from harness.problems.model import Example, Loaded, Problem
+from harness.problems.testset import TestSet
 from judges import TestCase
 from judges.checker import Checker
 
@@ -238,7 +239,11 @@ def cots_problems(rows: Iterable[dict | _Skip], source: str = "codeforces-cots")
 
 def codeforces_problems(rows: Iterable[dict | _Skip], tests_dir: Path | None = None,
                         source: str = "codeforces") -> Loaded:
-    """open-r1/codeforces rows with their official (and, given `tests_dir`, generated) tests."""
+    """open-r1/codeforces rows with their official (and, given `tests_dir`, generated) tests.
+
+    Each problem's tests are written to the test store as its row is read and kept as a
+    `TestSet` handle, so loading a multi-gigabyte source holds one row's tests at a time.
+    """
     skipped: Counter = Counter()
     problems: dict[str, Problem] = {}
     generated = _GeneratedTests(tests_dir) if tests_dir else None
@@ -249,10 +254,13 @@ def codeforces_problems(rows: Iterable[dict | _Skip], tests_dir: Path | None = N
             if (row.get("input_mode") or "stdio") != "stdio":
                 raise _Skip("file input/output is not supported")
             base = _base_fields(row, source)
+            if base["id"] in problems:
+                continue
             tests = _official_tests(row)
             if generated is not None:
-                tests += generated.for_problem(base["id"], base["contest"])
-            if not tests:
+                tests = itertools.chain(tests, generated.for_problem(base["id"], base["contest"]))
+            stored = TestSet.store(tests)
+            if not stored.count:
                 raise _Skip("no tests")
             checker_source = row.get("generated_checker") or ""
             checker = (Checker("codeforces", "python", (("checker.py", checker_source.encode()),))
@@ -260,31 +268,36 @@ def codeforces_problems(rows: Iterable[dict | _Skip], tests_dir: Path | None = N
         except _Skip as why:
             skipped[str(why)] += 1
             continue
-        problems.setdefault(base["id"], Problem(**base, hidden_tests=tests, checker=checker))
+        problems[base["id"]] = Problem(**base, hidden_tests=stored, checker=checker)
     return Loaded([problems[pid] for pid in sorted(problems)], skipped)
 
 
-def _official_tests(row: dict) -> tuple[TestCase, ...]:
+def _official_tests(row: dict) -> list[TestCase]:
     raw = row.get("official_tests") or []
     try:
-        return tuple(TestCase(f"official-{i + 1}", str(t["input"]), str(t["output"])) for i, t in enumerate(raw))
+        return [TestCase(f"official-{i + 1}", str(t["input"]), str(t["output"])) for i, t in enumerate(raw)]
     except (KeyError, TypeError):
         raise _Skip("official tests without input/output") from None
 
 
 class _GeneratedTests:
-    """`test_cases_NNNN.parquet` files (one per contest), read on first use."""
+    """`test_cases_NNNN.parquet` files (one per contest): only the contest being read is held in memory.
+
+    Rows of one contest usually come together, so re-reading a contest file is rare.
+    """
 
     def __init__(self, folder: Path) -> None:
         if not folder.is_dir():
             raise DataError(f"data.codeforces_tests_dir: {folder} is not a directory")
         self.folder = folder
-        self._by_contest: dict[str, dict[str, list[TestCase]]] = {}
+        self._contest: str | None = None
+        self._tests: dict[str, list[TestCase]] = {}
 
-    def for_problem(self, problem_id: str, contest: str) -> tuple[TestCase, ...]:
-        if contest not in self._by_contest:
-            self._by_contest[contest] = self._read(contest)
-        return tuple(self._by_contest[contest].get(problem_id, ()))
+    def for_problem(self, problem_id: str, contest: str) -> list[TestCase]:
+        if contest != self._contest:
+            self._contest, self._tests = contest, {}  # drop the previous contest before reading the next
+            self._tests = self._read(contest)
+        return self._tests.get(problem_id, [])
 
     def _read(self, contest: str) -> dict[str, list[TestCase]]:
         candidates = [self.folder / f"test_cases_{int(contest):04d}.parquet"] if contest.isdigit() else []

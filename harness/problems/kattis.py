@@ -25,6 +25,7 @@ import yaml
 
 from harness.errors import DataError
 from harness.problems.model import Example, Problem
+from harness.problems.testset import TestSet
 from judges import OutputRule, TestCase
 from judges.checker import Checker
 
@@ -265,7 +266,7 @@ def load_package(root: Path) -> Problem:
         title=_title(meta, statement, root),
         description=statement,
         examples=tuple(Example(t.input, t.answer, t.name) for t in samples),
-        hidden_tests=tuple(secret),
+        hidden_tests=TestSet.of(secret),
         time_limit_s=_time_limit(root, limits, version, path),
         memory_limit_mb=math.ceil(_positive(limits.get("memory", DEFAULT_MEMORY_MB[version]), f"{path}: limits.memory")),
         output_rule=output_rule(words, f"{path}: validator_flags") if folder is None else OutputRule(),

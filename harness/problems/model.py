@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from harness.problems.testset import EMPTY, TestSet
 from judges import OutputRule, TestCase
 from judges.checker import Checker
 
@@ -29,7 +30,7 @@ class Problem:
     output_format: str = ""
     note: str = ""
     examples: tuple[Example, ...] = ()
-    hidden_tests: tuple[TestCase, ...] = ()
+    hidden_tests: TestSet = EMPTY  # a handle: the tests stay on disk until the problem is judged
     time_limit_s: float = 1.0
     memory_limit_mb: int = 256
     output_rule: OutputRule = OutputRule()
@@ -46,13 +47,22 @@ class Problem:
     date: str | None = None  # YYYY-MM-DD the problem was first public (for date splits)
 
     @property
-    def tests(self) -> tuple[TestCase, ...]:
-        """All tests in judging order: the statement's examples first, then the hidden tests."""
-        samples = tuple(
+    def sample_tests(self) -> tuple[TestCase, ...]:
+        """The statement's examples as tests."""
+        return tuple(
             TestCase(name=ex.name or f"sample-{i + 1}", input=ex.input, answer=ex.output, sample=True)
             for i, ex in enumerate(self.examples)
         )
-        return samples + self.hidden_tests
+
+    @property
+    def tests(self) -> tuple[TestCase, ...]:
+        """All tests in judging order, read now: the statement's examples first, then the hidden tests."""
+        return self.sample_tests + self.hidden_tests.load()
+
+    @property
+    def test_count(self) -> int:
+        """How many tests `tests` holds, without reading them."""
+        return len(self.examples) + len(self.hidden_tests)
 
 
 @dataclass

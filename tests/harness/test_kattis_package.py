@@ -41,7 +41,7 @@ def test_legacy_package_with_timelimit_file_and_flags(tmp_path):
     assert problem.output_rule == OutputRule(kind="tokens", case_sensitive=True, space_change_sensitive=True)
     assert problem.checker is None and problem.description == ""
     assert [(e.name, e.input, e.output) for e in problem.examples] == [("sample/sample1", "1 2\n", "3\n")]
-    assert problem.hidden_tests == (TestCase("secret/big", "10 7\n", "17\n", sample=False),)
+    assert problem.hidden_tests.load() == (TestCase("secret/big", "10 7\n", "17\n", sample=False),)
 
 
 def test_legacy_defaults_without_problem_yaml(tmp_path):

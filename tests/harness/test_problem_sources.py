@@ -2,8 +2,10 @@
 
 import json
 import os
+import pickle
 import subprocess
 import sys
+import tracemalloc
 
 import datasets
 import pytest
@@ -132,3 +134,23 @@ def test_checker_problem_is_judged_by_its_checker(tmp_path):
     settings = JudgeSettings(time_limit_s=1.0)
     wrong = judge("print(0)\n", problem.tests, OutputRule(), settings, BwrapSandbox(), checker=problem.checker)
     assert wrong.verdict is Verdict.WA and "rejected by the checker" in wrong.detail
+
+
+def test_a_large_source_keeps_its_tests_on_disk_until_judged(tmp_path):
+    """40 problems x 5 tests of 200 kB: 40 MB of tests, none of it held by the loaded problems."""
+    big = "9" * 200_000 + "\n"
+    rows = [{**codeforces_row(n), "official_tests": [{"input": big, "output": f"{i}\n"} for i in range(5)]}
+            for n in range(1, 41)]
+    path = write_parquet(tmp_path / "big.parquet", rows)
+    del rows
+    tracemalloc.start()
+    loaded = load_source(str(path))
+    held = len(pickle.dumps(loaded.problems))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    test_bytes = 40 * 5 * len(big)
+    assert len(loaded.problems) == 40 and all(p.test_count == 6 for p in loaded.problems)
+    assert held < test_bytes / 100  # handles only: a digest, a count and a path per problem
+    assert peak < test_bytes / 4  # Python-side peak while loading: a row's tests at a time, never all of them
+    first = loaded.problems[0]
+    assert [t.input for t in first.tests][1:] == [big] * 5  # read back whole when judged

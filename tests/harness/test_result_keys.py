@@ -4,12 +4,13 @@ import dataclasses
 
 from harness.config import load_config
 from harness.evaluation import result_key
-from harness.pipeline import latest_results
 from harness.problems.bundled import load_bundled
-from judges import TestCase
+from harness.problems.testset import TestSet
+from judges import TestCase, Verdict
+from reports.records import CompletionRecord, ResultRecord, latest_results
 
 PROBLEM = load_bundled()[0]
-RECORD = {"key": "c1", "text": "```python\nprint(1)\n```"}
+RECORD = CompletionRecord(key="c1", label="base", problem_id=PROBLEM.id, sample=0, text="```python\nprint(1)\n```")
 
 
 def key(problem=PROBLEM, record=RECORD, overrides=(), scale=1.0):
@@ -21,14 +22,23 @@ def test_same_inputs_same_key():
 
 
 def test_a_changed_test_code_or_limit_changes_the_key():
-    fixed = dataclasses.replace(PROBLEM, hidden_tests=(*PROBLEM.hidden_tests[:-1], TestCase("hidden-x", "1\n", "2\n")))
-    other_code = {**RECORD, "text": "```python\nprint(2)\n```"}
+    tests = PROBLEM.hidden_tests.load()
+    fixed = dataclasses.replace(PROBLEM, hidden_tests=TestSet.of((*tests[:-1], TestCase("hidden-x", "1\n", "2\n"))))
+    other_code = dataclasses.replace(RECORD, text="```python\nprint(2)\n```")
     variants = {key(fixed), key(record=other_code), key(overrides=["eval.rerun_tle=false"]), key(scale=1.5),
                 key(overrides=["generation.language=cpp"])}
     assert key() not in variants and len(variants) == 5
 
 
+def test_a_stored_test_set_keys_like_the_same_tests_inline(tmp_path):
+    stored = dataclasses.replace(PROBLEM, hidden_tests=TestSet.store(PROBLEM.hidden_tests.load(), tmp_path))
+    assert key(stored) == key()
+
+
 def test_scoring_uses_the_latest_result_of_each_completion():
-    records = [{"key": "r1", "completion_key": "c1", "verdict": "WA"}, {"key": "r2", "completion_key": "c2", "verdict": "AC"},
-               {"key": "r3", "completion_key": "c1", "verdict": "AC"}]
-    assert [(r["completion_key"], r["verdict"]) for r in latest_results(records)] == [("c1", "AC"), ("c2", "AC")]
+    def result(key, completion, verdict):
+        return ResultRecord(key=key, completion_key=completion, label="base", problem_id="p", sample=0,
+                            verdict=verdict)
+
+    records = [result("r1", "c1", Verdict.WA), result("r2", "c2", Verdict.AC), result("r3", "c1", Verdict.AC)]
+    assert [(r.completion_key, r.verdict) for r in latest_results(records)] == [("c1", Verdict.AC), ("c2", Verdict.AC)]
