@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--adapter", action="append", default=[], metavar="PATH", help="PEFT adapter directory; repeatable")
     ev.add_argument("--checkpoints", metavar="RUN_DIR",
                     help="every train/checkpoint-N of a run plus its final adapter, in one engine (a sweep over steps)")
+    ev.add_argument("--completions", metavar="FILE.jsonl",
+                    help="judge, score and report completions made elsewhere (JSONL: problem_id, label, text, "
+                         "optional sample, finish_reason, prompt_tokens, completion_tokens); nothing is generated")
     ev.add_argument("--base", action=argparse.BooleanOptionalAction, default=True, help="also evaluate the base model")
     _common(ev)
 
@@ -110,6 +113,13 @@ def cmd_eval(args) -> int:
     """`harness eval`."""
     from harness.pipeline import adapter_labels, checkpoint_labels, run_pipeline
 
+    if args.completions:
+        if args.adapter or args.checkpoints:
+            raise HarnessError("eval: --completions judges the file's own labels; drop --adapter/--checkpoints")
+        run = run_pipeline(_load(args), _out_dir(args.out), do_train=False, do_eval=True, resume=args.resume,
+                           overwrite=args.overwrite, quiet=args.quiet, completions=Path(args.completions))
+        print(f"run written to {run.root}")
+        return 0
     adapters = adapter_labels(args.adapter)
     if args.checkpoints:
         adapters.update(checkpoint_labels(args.checkpoints))

@@ -76,9 +76,12 @@ def run_pipeline(
     resume: bool = False,
     overwrite: bool = False,
     quiet: bool = False,
+    completions: Path | None = None,
 ) -> RunDir:
     """Run the requested stages into `out`; the run's status records success or the error.
 
+    With `completions` (a JSONL file made elsewhere), nothing is trained or generated: its
+    completions are judged, scored and reported as if an engine had written them.
     Under `torchrun` / `accelerate launch`, processes other than the main one only train.
     """
     if not is_main():
@@ -86,7 +89,10 @@ def run_pipeline(
     run = RunDir.prepare(out, config, resume=resume, overwrite=overwrite)
     run.set_status("running", stages={"train": do_train, "eval": do_eval})
     try:
-        _stages(run, config, do_train, do_eval, dict(adapters or {}), include_base, quiet)
+        if completions is not None:
+            _imported_stages(run, config, completions, quiet)
+        else:
+            _stages(run, config, do_train, do_eval, dict(adapters or {}), include_base, quiet)
     except KeyboardInterrupt:
         run.set_status("interrupted", error="interrupted by the user")
         _report(run, best_effort=True)
@@ -126,17 +132,51 @@ def _report(run: RunDir, best_effort: bool = False) -> None:
 
 
 
+def _sandbox(config: RunConfig):
+    from sandboxes import SandboxError, make_sandbox
+
+    try:
+        return make_sandbox(config.eval.sandbox)
+    except SandboxError as exc:
+        raise ConfigError(f"eval.sandbox: {exc}") from None
+
+
+def _imported_stages(run: RunDir, config: RunConfig, path: Path, quiet: bool) -> None:
+    """`harness eval --completions FILE`: the file's problems (each must be in data.source), judged and scored."""
+    from harness.environment import environment
+    from harness.evaluation import judge_completions
+    from harness.imported import import_completions, read_completions
+    from harness.problems import load_source
+    from harness.problems.split import Split
+    from harness.progress import progress_display
+    from judges.calibration import time_scale
+
+    sandbox = _sandbox(config)
+    known = {p.id: p for p in load_source(config.data.source, config.data.codeforces_tests_dir).problems}
+    records = read_completions(path, known)  # every line checked before anything is written
+    chosen = sorted({r.problem_id for r in records})
+    split = Split(train=(), held_out=tuple(chosen), seed=config.data.split_seed, method="completions file",
+                  extra={"completions": str(path)})
+    run.write_json(run.split, split.to_json())
+    write_problem_index(run, [known[pid] for pid in chosen], set(chosen))
+    labels = import_completions(run, records)
+    env = environment(config, sandbox, engine=f"completions file {path}")
+    previous = (run.read_json(run.env) or {}).get("sandbox", {}).get("time_scale")
+    scale = previous if previous is not None else (time_scale(sandbox) if config.eval.calibrate_time_limits else 1.0)
+    env["sandbox"]["time_scale"] = scale
+    run.write_json(run.env, env)
+    with progress_display(quiet) as progress:
+        judge_completions(run, labels, {pid: known[pid] for pid in chosen}, config, sandbox, progress, scale)
+    score(run, config, labels)
+
+
 def _stages(run, config, do_train, do_eval, adapters, include_base, quiet) -> None:
     from harness.environment import environment
     from harness.models import resolve_model
     from harness.progress import progress_display, silence_library_bars
-    from sandboxes import SandboxError, make_sandbox
 
     silence_library_bars()
-    try:
-        sandbox = make_sandbox(config.eval.sandbox)
-    except SandboxError as exc:
-        raise ConfigError(f"eval.sandbox: {exc}") from None
+    sandbox = _sandbox(config)
     selection = prepare_split(run, config)
     model_path = resolve_model(config.model.name_or_path)
     env = environment(config, sandbox, engine=config.generation.engine if do_eval else None)
