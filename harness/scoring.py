@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy import stats
 
-SCHEMA = 2
+SCHEMA = 3  # 3: Wilson effective-problem intervals, in_words, solved, effective_problems; sign-flip paired test
 
 
 STANDARD_KS = (1, 2, 5, 10, 20, 50, 100)
@@ -30,14 +30,110 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - math.prod(1.0 - k / i for i in range(n - c + 1, n + 1))
 
 
+LEVEL = 0.95
+# Pseudo-problems of pass/fail spread that the observed dispersion is pooled with: with a handful of
+# solved problems the between-problem variance is barely seen and, read raw, makes intervals too
+# narrow. 0.35 is where the coverage simulation (benchmarks/coverage.py) stays inside 93-97% from
+# 20 to 500 problems; larger values over-cover zero-heavy runs of 60 problems, smaller ones
+# under-cover 20-problem runs.
+DISPERSION_PRIOR = 0.35
+
+
+def _z(level: float) -> float:
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
+def wilson_bounds(mean, trials, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score bounds for a proportion `mean` seen in `trials` (fractional allowed), numpy-vectorised.
+
+    Wilson rather than the normal (CLT) or bootstrap interval because it keeps near-nominal coverage
+    down to a handful of successes and never collapses to a point: 0 of n gives [0, z^2/(n + z^2)].
+    """
+    mean, trials = np.asarray(mean, dtype=float), np.asarray(trials, dtype=float)
+    z2 = _z(level) ** 2
+    shrink = 1 + z2 / trials
+    centre = (mean + z2 / (2 * trials)) / shrink
+    half = np.sqrt(z2 * (mean * (1 - mean) / trials + z2 / (4 * trials * trials))) / shrink
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def wilson_interval(successes: int, trials: int, level: float = LEVEL) -> tuple[float, float]:
+    """Wilson score interval for a proportion (pass@1 with one sample per problem)."""
+    if trials == 0:
+        return (math.nan, math.nan)
+    low, high = wilson_bounds(successes / trials, trials, level)
+    return float(low), float(high)
+
+
+def effective_problems(mean, var, solved, problems, samples):
+    """Kish's effective sample size of a mean of per-problem scores in [0, 1]: problems / dispersion.
+
+    The dispersion var / (mean (1 - mean)) is 1 for pass/fail scores (each problem counts once, the
+    worst case for a [0, 1] score) and below 1 where several samples resolve a problem's rate. It is
+    pooled with DISPERSION_PRIOR pseudo-problems of dispersion 1, weighted by the `solved` problems
+    (those with any success) that reveal it; the result lies between `problems` and `samples`.
+    Vectorised over numpy arrays (the coverage simulation calls it on thousands of runs at once).
+    """
+    mean, var, solved = (np.asarray(x, dtype=float) for x in (mean, var, solved))
+    spread = mean * (1 - mean)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dispersion = np.where(spread > 0, var / spread, 1.0)
+    dispersion = (solved * dispersion + DISPERSION_PRIOR) / (solved + DISPERSION_PRIOR)
+    with np.errstate(divide="ignore"):
+        return np.clip(problems / dispersion, problems, samples)
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.2f}%" if 0 < value < 0.01 else f"{100 * value:.1f}%"
+
+
+def interval_in_words(metric: str, estimate: float, low: float, high: float, solved: int, problems: int) -> str:
+    """One sentence a report can print verbatim: what the interval claims, most useful when counts are small."""
+    if solved == 0:
+        return f"0 of {problems} problems solved: the true {metric} is below {_pct(high)} with 95% confidence."
+    if estimate >= 1:
+        return f"{problems} of {problems} problems solved: the true {metric} is above {_pct(low)} with 95% confidence."
+    return (f"{metric} {_pct(estimate)}, {solved} of {problems} problems solved at least once: the true {metric} "
+            f"is between {_pct(low)} and {_pct(high)} with 95% confidence.")
+
+
+def pass_at_k_interval(values: Sequence[float], samples: int, metric: str = "pass@k", level: float = LEVEL) -> dict:
+    """Mean per-problem pass@k with a Wilson score interval on the effective number of problems.
+
+    Problems, not samples, are the unit: samples of one problem share its difficulty. "True" means
+    the mean pass@k over the population the problems were drawn from. `samples` is the number of
+    samples behind `values` (the most information they could hold).
+    """
+    data = np.asarray(values, dtype=float)
+    estimate, solved = float(data.mean()), int(np.count_nonzero(data > 0))
+    n_eff = float(effective_problems(estimate, float(data.var()), solved, data.size, max(samples, data.size)))
+    low, high = (float(b) for b in wilson_bounds(estimate, n_eff, level))
+    if np.all((data == 0) | (data == 1)):
+        how = f"over {data.size} problems, each solved or not"
+    else:
+        how = f"over {n_eff:.1f} effective problems ({data.size} problems, design effect from the between-problem variance)"
+    return {
+        "estimate": estimate,
+        "ci_low": low,
+        "ci_high": high,
+        "problems": int(data.size),
+        "solved": solved,
+        "effective_problems": n_eff,
+        "level": level,
+        "method": f"Wilson score interval {how}, {level:.0%}",
+        "in_words": interval_in_words(metric, estimate, low, high, solved, int(data.size)),
+    }
+
+
 BOOTSTRAP_METHOD = "BCa"
 
 
-def bootstrap_interval(values: Sequence[float], resamples: int, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
+def bootstrap_interval(values: Sequence[float], resamples: int, seed: int = 0, level: float = LEVEL) -> tuple[float, float]:
     """Bias-corrected and accelerated (BCa) bootstrap interval of the mean, resampling problems.
 
-    scipy's implementation; where BCa is undefined (every value equal, e.g. nothing solved)
-    the percentile interval is used, which is then the single value.
+    No longer what the summary reports: it under-covers zero-heavy runs and collapses to a point
+    when nothing is solved (see benchmarks/RESULTS.md); kept as the reference the benchmark compares.
+    scipy's implementation; where BCa is undefined (every value equal) the percentile interval is used.
     """
     data = np.asarray(values, dtype=float)
     if data.size == 0:
@@ -50,28 +146,13 @@ def bootstrap_interval(values: Sequence[float], resamples: int, seed: int = 0, l
         low, high = result.confidence_interval
         if np.isfinite(low) and np.isfinite(high):
             return float(low), float(high)
-    means = _resampled_means(data, resamples, seed)
+    rng = np.random.default_rng(seed)
+    means = data[rng.integers(0, data.size, size=(resamples, data.size))].mean(axis=1)
     alpha = (1 - level) / 2
     return float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
 
 
-def _resampled_means(data: np.ndarray, resamples: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return data[rng.integers(0, data.size, size=(resamples, data.size))].mean(axis=1)
-
-
-def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion (pass@1 with one sample per problem)."""
-    if trials == 0:
-        return (math.nan, math.nan)
-    z = stats.norm.ppf(1 - (1 - level) / 2)
-    phat = successes / trials
-    centre = (phat + z * z / (2 * trials)) / (1 + z * z / trials)
-    half = z * math.sqrt(phat * (1 - phat) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def minimum_detectable_effect(diffs: Sequence[float], level: float = 0.95, power: float = 0.8) -> float:
+def minimum_detectable_effect(diffs: Sequence[float], level: float = LEVEL, power: float = 0.8) -> float:
     """The smallest true mean difference a paired test on these problems would detect with `power`.
 
     (z_{1-alpha/2} + z_power) * sd(diff) / sqrt(problems); the sd is floored at the one a single
@@ -80,9 +161,24 @@ def minimum_detectable_effect(diffs: Sequence[float], level: float = 0.95, power
     data = np.asarray(diffs, dtype=float)
     if data.size < 2:
         return math.nan
-    sd = max(float(data.std(ddof=1)), 1 / math.sqrt(data.size))
-    z = stats.norm.ppf(1 - (1 - level) / 2) + stats.norm.ppf(power)
-    return float(z * sd / math.sqrt(data.size))
+    z = _z(level) + stats.norm.ppf(power)
+    return float(z * _floored_sd(data) / math.sqrt(data.size))
+
+
+def _floored_sd(data: np.ndarray) -> float:
+    return max(float(data.std(ddof=1)), 1 / math.sqrt(data.size))
+
+
+POWER_EFFECTS = (0.01, 0.02, 0.05, 0.10)
+
+
+def power_at(diffs: Sequence[float], effects: Sequence[float] = POWER_EFFECTS, level: float = LEVEL) -> dict[str, float]:
+    """Chance that the paired test on this many problems detects a true difference of each size (normal approximation)."""
+    data = np.asarray(diffs, dtype=float)
+    if data.size < 2:
+        return {}
+    se, z = _floored_sd(data) / math.sqrt(data.size), _z(level)
+    return {f"{e:g}": float(stats.norm.cdf(e / se - z) + stats.norm.cdf(-e / se - z)) for e in effects}
 
 
 def per_problem_counts(results: Iterable[dict]) -> dict[str, tuple[int, int]]:
@@ -101,20 +197,13 @@ def score_label(results: list[dict], ks: Sequence[int], resamples: int, seed: in
     counts = per_problem_counts(results)
     scores = {}
     for k in ks:
-        values = [pass_at_k(n, c, k) for n, c in counts.values() if n >= k]
-        if not values:
+        used = [(n, c) for n, c in counts.values() if n >= k]
+        if not used:
             continue
-        low, high = bootstrap_interval(values, resamples, seed)
-        scores[f"pass@{k}"] = {
-            "estimate": float(np.mean(values)),
-            "ci_low": low,
-            "ci_high": high,
-            "problems": len(values),
-            "method": f"{BOOTSTRAP_METHOD} bootstrap over problems, {resamples} resamples, 95%",
-        }
-        if k == 1 and all(n == 1 for n, _ in counts.values()):  # a proportion: the closed form holds
-            wilson = wilson_interval(sum(c for _, c in counts.values()), len(counts))
-            scores["pass@1"]["wilson"] = {"ci_low": wilson[0], "ci_high": wilson[1]}
+        metric = f"pass@{k}"
+        scores[metric] = pass_at_k_interval([pass_at_k(n, c, k) for n, c in used], sum(n for n, _ in used), metric)
+        if k == 1 and all(n == 1 for n, _ in counts.values()):  # kept for readers of schema 2: the same interval
+            scores[metric]["wilson"] = {"ci_low": scores[metric]["ci_low"], "ci_high": scores[metric]["ci_high"]}
     total = max(len(results), 1)
     return {
         "problems": len(counts),
@@ -159,35 +248,114 @@ def _breakdown(counts: dict[str, tuple[int, int]], ks: Sequence[int], groups: di
     return table
 
 
-def paired_comparison(a: dict, b: dict, k: int, resamples: int, seed: int = 0) -> dict | None:
-    """B minus a on the problems both labels scored: mean difference of pass@k with a paired bootstrap."""
+EXACT_SIGN_FLIPS = 12  # up to 2**12 sign patterns are enumerated (an exact test); beyond, `resamples` are drawn
+
+
+def sign_patterns(size: int, resamples: int, seed: int) -> tuple[np.ndarray, bool]:
+    """Every +-1 pattern over `size` problems when that is few enough, else `resamples` random ones."""
+    if size <= EXACT_SIGN_FLIPS:
+        codes = np.arange(2**size)[:, None] >> np.arange(size)[None, :]
+        return 1.0 - 2.0 * (codes & 1), True
+    return np.random.default_rng(seed).choice([-1.0, 1.0], size=(resamples, size)), False
+
+
+def flip_p_values(diffs, signs: np.ndarray, exact: bool, delta: float = 0.0) -> np.ndarray:
+    """Two-sided sign-flip p-values for "the mean difference is `delta`", one per row of `diffs` (runs x problems).
+
+    If a and b are the same model, which of them produced each problem's pair of scores is a coin
+    toss, so flipping the signs of the differences is exact: the type-I error is at most the level
+    whatever the solve rates and however few problems are solved. Random patterns count the observed one too.
+    """
+    centred = np.atleast_2d(np.asarray(diffs, dtype=float)) - delta
+    observed = np.abs(centred.mean(axis=1, keepdims=True))
+    flipped = np.abs(centred @ signs.T) / centred.shape[1]
+    extreme = np.count_nonzero(flipped >= observed * (1 - 1e-9) - 1e-12, axis=1)
+    return extreme / len(signs) if exact else (1 + extreme) / (1 + len(signs))
+
+
+def _flip_p_value(diffs: np.ndarray, signs: np.ndarray, exact: bool, delta: float = 0.0) -> float:
+    return float(flip_p_values(diffs, signs, exact, delta)[0])
+
+
+def _inverted_bound(diffs: np.ndarray, signs: np.ndarray, exact: bool, level: float, side: int) -> float:
+    """The end (side -1: lower, +1: upper) of {delta : p(delta) > 1 - level}, by bisection.
+
+    0 is used as a bracket point whenever it lies on that side, so the interval excludes 0 exactly
+    when p(0) <= 1 - level: the interval and the p-value cannot disagree.
+    """
+    alpha, inner, outer = 1 - level, float(diffs.mean()), float(side)
+    if side * inner < 0:  # 0 lies between the estimate and this end
+        if _flip_p_value(diffs, signs, exact, 0.0) <= alpha:
+            outer = 0.0
+        else:
+            inner = 0.0
+    if _flip_p_value(diffs, signs, exact, outer) > alpha:
+        return outer
+    for _ in range(40):
+        middle = (inner + outer) / 2
+        if _flip_p_value(diffs, signs, exact, middle) > alpha:
+            inner = middle
+        else:
+            outer = middle
+    return inner
+
+
+def paired_comparison(a: dict, b: dict, k: int, resamples: int, seed: int = 0, level: float = LEVEL) -> dict | None:
+    """B minus a on the problems both labels scored: mean difference of pass@k, a sign-flip test and its interval.
+
+    The interval inverts the test, widened to at least z/N either side (one problem's worth) where
+    that does not cross 0, so that identical results on few problems do not claim a zero-width certainty.
+    """
     shared = sorted(set(a["per_problem"]) & set(b["per_problem"]))
     shared = [p for p in shared if a["per_problem"][p]["n"] >= k and b["per_problem"][p]["n"] >= k]
     if not shared:
         return None
-    diffs = [
+    diffs = np.array([
         pass_at_k(b["per_problem"][p]["n"], b["per_problem"][p]["c"], k)
         - pass_at_k(a["per_problem"][p]["n"], a["per_problem"][p]["c"], k)
         for p in shared
-    ]
-    low, high = bootstrap_interval(diffs, resamples, seed)
-    verdict = "better" if low > 0 else "worse" if high < 0 else "cannot tell"
-    means = _resampled_means(np.asarray(diffs, dtype=float), resamples, seed)
-    p_value = min(1.0, 2 * min(float(np.mean(means <= 0)), float(np.mean(means >= 0))))
+    ])
+    signs, exact = sign_patterns(diffs.size, resamples, seed)
+    p_value = _flip_p_value(diffs, signs, exact)
+    significant, estimate, floor = p_value <= 1 - level, float(diffs.mean()), _z(level) / diffs.size
+    low, high = (_inverted_bound(diffs, signs, exact, level, side) for side in (-1, 1))
+    if not (significant and estimate > 0):
+        low = max(-1.0, min(low, estimate - floor))
+    if not (significant and estimate < 0):
+        high = min(1.0, max(high, estimate + floor))
+    verdict = "better" if significant and estimate > 0 else "worse" if significant else "cannot tell"
+    mde = minimum_detectable_effect(diffs, level)
+    patterns = f"all {len(signs)} sign patterns" if exact else f"{len(signs)} random sign patterns"
     return {
         "metric": f"pass@{k}",
-        "difference": float(np.mean(diffs)),
+        "difference": estimate,
         "ci_low": low,
         "ci_high": high,
         "p_value": p_value,
-        "minimum_detectable_effect": minimum_detectable_effect(diffs),
-        "method": f"paired {BOOTSTRAP_METHOD} bootstrap over problems, {resamples} resamples, 95%; "
-                  "two-sided bootstrap p-value; MDE at 80% power",
+        "minimum_detectable_effect": mde,
+        "power_at": power_at(diffs, level=level),
+        "level": level,
+        "method": f"paired sign-flip randomisation test over problems ({patterns}), two-sided; the {level:.0%} interval "
+                  "inverts the same test (it excludes 0 exactly when p <= 0.05), at least z/N wide; "
+                  "MDE at 80% power and power_at by normal approximation",
         "problems": len(shared),
         "won": [p for p, d in zip(shared, diffs, strict=True) if d > 0],
         "lost": [p for p, d in zip(shared, diffs, strict=True) if d < 0],
         "verdict": verdict,
+        "in_words": _comparison_in_words(estimate, low, high, p_value, verdict, len(shared), mde),
     }
+
+
+def _comparison_in_words(estimate: float, low: float, high: float, p_value: float, verdict: str, problems: int,
+                         mde: float) -> str:
+    """One sentence for the report: the difference, its interval, and what it can and cannot rule out."""
+    said = (f"{100 * estimate:+.1f} pts (95% interval {100 * low:+.1f} to {100 * high:+.1f} pts, p = {p_value:.3g}) "
+            f"over {problems} problems")
+    if verdict != "cannot tell":
+        return f"{said}: {verdict}."
+    if math.isnan(mde) or mde >= 1:
+        return f"{said}: cannot tell; too few problems to detect any difference reliably."
+    return f"{said}: cannot tell; a true difference under {100 * mde:.1f} pts would usually go undetected here."
 
 
 def summarize(results_by_label: dict[str, list[dict]], ks: Sequence[int], resamples: int, baseline: str = "base",

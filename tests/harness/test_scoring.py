@@ -63,7 +63,7 @@ def test_paired_comparison_lists_won_and_lost():
 
 def test_summary_compares_every_label_with_base():
     summary = summarize({"base": records("base", {"p": ["WA"]}), "adapter": records("adapter", {"p": ["AC"]})}, [1], 100)
-    assert summary["schema"] == 2 and [c["b"] for c in summary["comparisons"]] == ["adapter"]
+    assert summary["schema"] == 3 and [c["b"] for c in summary["comparisons"]] == ["adapter"]
 
 
 def test_wilson_interval_against_a_known_value():
@@ -77,18 +77,89 @@ def test_single_sample_pass_at_1_also_gets_the_closed_form():
     assert scored["scores"]["pass@1"]["wilson"]["ci_low"] < 0.5 < scored["scores"]["pass@1"]["wilson"]["ci_high"]
 
 
-def test_bootstrap_interval_covers_the_truth_95_percent_of_the_time():
-    """Simulation: problems with Beta-distributed solve rates, 4 samples each; the truth is the mean rate."""
-    rng = np.random.default_rng(7)
-    alpha, beta, trials = 0.5, 3.0, 1000
-    truth = alpha / (alpha + beta)
-    covered = 0
-    for trial in range(trials):
-        rates = rng.beta(alpha, beta, size=150)
-        solved = rng.binomial(4, rates)
-        low, high = bootstrap_interval([pass_at_k(4, int(c), 1) for c in solved], 1000, seed=trial)
-        covered += low <= truth <= high
-    assert 0.93 <= covered / trials <= 0.97, covered / trials
+@pytest.mark.parametrize(("pool", "problems", "samples"), [("zero-heavy", 60, 8), ("zero-heavy", 150, 4), ("low", 20, 4),
+                                                       ("mid", 60, 16), ("zero-heavy", 60, 1)])
+def test_intervals_cover_the_true_pass_at_k_in_a_few_regimes(pool, problems, samples):
+    """The fast version of benchmarks/coverage.py: every k's coverage of the pool's true pass@k is at least 93%."""
+    from benchmarks.coverage import POOLS, coverage
+
+    covered = coverage({p.name: p for p in POOLS}[pool], problems, samples, runs=2000, seed=3)
+    assert covered.min() >= 0.93 and covered.max() <= 0.975, covered
+
+
+def test_identical_models_are_rarely_called_different():
+    from benchmarks.coverage import POOLS, type_one_error
+
+    for pool in POOLS:
+        assert type_one_error(pool, 60, 4, runs=1000, seed=5, resamples=500).max() <= 0.065
+
+
+def test_nothing_solved_has_the_wilson_upper_bound_not_a_point():
+    scored = score_label(records("base", {f"p{i}": ["WA"] * 4 for i in range(6)}), [1, 4], 200)
+    z2 = 1.959963984540054**2
+    for metric in ("pass@1", "pass@4"):
+        s = scored["scores"][metric]
+        assert s["estimate"] == 0 and s["ci_low"] == 0 and s["ci_high"] == pytest.approx(z2 / (6 + z2))  # 39.0%
+        assert s["in_words"] == f"0 of 6 problems solved: the true {metric} is below 39.0% with 95% confidence."
+
+
+def test_intervals_never_collapse_to_a_point():
+    everything = score_label(records("a", {f"p{i}": ["AC"] * 3 for i in range(10)}), [1], 100)["scores"]["pass@1"]
+    assert everything["ci_high"] == 1.0 and everything["ci_low"] < 0.9 and "above" in everything["in_words"]
+    halves = score_label(records("a", {f"p{i}": ["AC", "WA"] for i in range(10)}), [1], 100)["scores"]["pass@1"]
+    assert halves["ci_low"] < 0.5 < halves["ci_high"]  # no spread between problems, still an interval
+
+
+def test_pass_fail_scores_count_each_problem_once_and_samples_count_more():
+    single = score_label(records("a", {f"p{i}": ["AC" if i < 3 else "WA"] for i in range(10)}), [1], 100)["scores"]["pass@1"]
+    assert (single["ci_low"], single["ci_high"]) == pytest.approx(wilson_interval(3, 10))
+    assert single["effective_problems"] == 10 and "each solved or not" in single["method"]
+    spread = {f"p{i}": ["AC"] * (i % 5) + ["WA"] * (8 - i % 5) for i in range(40)}
+    several = score_label(records("a", spread), [1, 8], 100)["scores"]
+    assert 40 < several["pass@1"]["effective_problems"] <= 320 and several["pass@8"]["effective_problems"] == 40
+    assert "effective problems" in several["pass@1"]["method"]
+
+
+def _paired(base: dict, tuned: dict, k: int = 1) -> dict:
+    return paired_comparison(score_label(records("base", base), [k], 500), score_label(records("adapter", tuned), [k], 500),
+                             k, 500)
+
+
+@pytest.mark.parametrize("case", ["win", "loss", "tie", "tie of zeros", "few problems"])
+def test_paired_interval_and_p_value_agree(case):
+    base = {f"p{i}": ["AC", "WA"] if i % 3 == 0 else ["WA", "WA"] for i in range(40)}
+    tuned = {
+        "win": {f"p{i}": ["AC", "AC"] if i % 2 == 0 else ["WA", "WA"] for i in range(40)},
+        "loss": {f"p{i}": ["WA", "WA"] for i in range(40)},
+        "tie": base,
+        "tie of zeros": {f"p{i}": ["WA", "WA"] for i in range(40)},
+        "few problems": {f"p{i}": ["AC", "AC"] for i in range(40)},
+    }[case]
+    if case == "tie of zeros":
+        base = tuned
+    if case == "few problems":
+        base, tuned = {p: base[p] for p in list(base)[:5]}, {p: tuned[p] for p in list(tuned)[:5]}
+    paired = _paired(base, tuned)
+    excludes_zero = not paired["ci_low"] <= 0 <= paired["ci_high"]
+    assert excludes_zero == (paired["p_value"] <= 0.05)
+    assert paired["ci_low"] < paired["ci_high"]
+    assert paired["verdict"] == {"win": "better", "loss": "worse"}.get(case, "cannot tell"), paired
+    assert paired["in_words"].startswith(f"{100 * paired['difference']:+.1f} pts")
+    if case.startswith("tie"):
+        assert paired["p_value"] == 1.0 and paired["ci_low"] < 0 < paired["ci_high"]
+    if case == "few problems":  # 5 problems: no sign pattern is rare enough for p <= 0.05, so the interval is wide open
+        assert paired["p_value"] == pytest.approx(2 / 32) and (paired["ci_low"], paired["ci_high"]) == (-1.0, 1.0)
+
+
+def test_paired_interval_and_p_value_agree_on_random_data():
+    rng = np.random.default_rng(0)
+    for trial in range(40):
+        problems = int(rng.choice([8, 30]))
+        base = {f"p{i}": list(rng.choice(["AC", "WA"], size=2, p=[0.2, 0.8])) for i in range(problems)}
+        tuned = {f"p{i}": list(rng.choice(["AC", "WA"], size=2, p=[0.45, 0.55])) for i in range(problems)}
+        paired = _paired(base, tuned)
+        assert (not paired["ci_low"] <= 0 <= paired["ci_high"]) == (paired["p_value"] <= 0.05), (trial, paired)
+        assert paired["ci_low"] <= paired["difference"] <= paired["ci_high"]
 
 
 def test_paired_comparison_has_a_p_value_and_a_minimum_detectable_effect():
