@@ -94,6 +94,8 @@ def main() -> None:
         "benchmark": "sandbox",
         "cpus": os.cpu_count(),
         "python": subprocess.run([PYTHON, "--version"], capture_output=True, text=True).stdout.strip(),
+        "mechanisms": BwrapSandbox().mechanisms.to_json(),
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
         "samples_per_variant": {name: len(values) for name, values in samples.items()},
         "median_s": medians,
         "ratio_bwrap_warm_per_test_to_bare_interpreter": round(medians["bwrap_warm_per_test_s"] / bare, 3),

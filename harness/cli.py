@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 from harness.errors import HarnessError
+from judges.language import LANGUAGES
+from sandboxes import KINDS
 
 EXIT_BAD_INPUT = 2
 
@@ -52,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     judge.add_argument("solution", help="source file (Python 3 or C++)")
     judge.add_argument("problem", help="Kattis / ICPC problem package directory")
     judge.add_argument("--json", action="store_true", help="print one JSON object")
-    judge.add_argument("--sandbox", default="auto", choices=["auto", "bwrap", "process"], help="sandbox kind")
-    judge.add_argument("--language", default="auto", choices=["auto", "python", "cpp"],
+    judge.add_argument("--sandbox", default="auto", choices=list(KINDS), help="sandbox kind")
+    judge.add_argument("--language", default="auto", choices=["auto", *LANGUAGES],
                        help="language of SOLUTION (auto: by extension, then by content)")
     judge.add_argument("--all-tests", action="store_true", help="run every test instead of stopping at the first failure")
     judge.add_argument("--rerun-tle", action=argparse.BooleanOptionalAction, default=True,
@@ -69,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify = problems_sub.add_parser("verify", help="judge every reference (must be AC) and wrong solution (must not)")
     verify.add_argument("source", nargs="?", default="bundled", help="problem source, as data.source (default: bundled)")
     verify.add_argument("--json", action="store_true", help="print one JSON object")
-    verify.add_argument("--sandbox", default="auto", choices=["auto", "bwrap", "process"], help="sandbox kind")
+    verify.add_argument("--sandbox", default="auto", choices=list(KINDS), help="sandbox kind")
     verify.add_argument("--quiet", action="store_true", help="no progress display")
     return parser
 
@@ -91,6 +93,7 @@ def _load(args):
 def cmd_run(args) -> int:
     """`harness run`."""
     from harness.pipeline import run_pipeline
+    from harness.steps import Plan
 
     if not (args.train or args.eval):
         raise HarnessError("run: pass --train, --eval or both")
@@ -99,8 +102,8 @@ def cmd_run(args) -> int:
     if args.push_to_hub and not (args.train and args.hub_model_id):
         raise HarnessError("--push-to-hub needs --train and --hub-model-id USER/NAME")
     config = _load(args)
-    run = run_pipeline(config, _out_dir(args.out), do_train=args.train, do_eval=args.eval,
-                       resume=args.resume, overwrite=args.overwrite, quiet=args.quiet)
+    plan = Plan(train=args.train, eval=args.eval, resume=args.resume, overwrite=args.overwrite, quiet=args.quiet)
+    run = run_pipeline(config, _out_dir(args.out), plan)
     print(f"run written to {run.root}")
     if args.push_to_hub:
         from harness.training import push_adapter
@@ -112,22 +115,21 @@ def cmd_run(args) -> int:
 def cmd_eval(args) -> int:
     """`harness eval`."""
     from harness.pipeline import adapter_labels, checkpoint_labels, run_pipeline
+    from harness.steps import Plan
 
+    given = {"resume": args.resume, "overwrite": args.overwrite, "quiet": args.quiet}
     if args.completions:
         if args.adapter or args.checkpoints:
             raise HarnessError("eval: --completions judges the file's own labels; drop --adapter/--checkpoints")
-        run = run_pipeline(_load(args), _out_dir(args.out), do_train=False, do_eval=True, resume=args.resume,
-                           overwrite=args.overwrite, quiet=args.quiet, completions=Path(args.completions))
-        print(f"run written to {run.root}")
-        return 0
-    adapters = adapter_labels(args.adapter)
-    if args.checkpoints:
-        adapters.update(checkpoint_labels(args.checkpoints))
-    if not adapters and not args.base:
-        raise HarnessError("eval: nothing to evaluate (no --adapter and --no-base)")
-    config = _load(args)
-    run = run_pipeline(config, _out_dir(args.out), do_train=False, do_eval=True, adapters=adapters,
-                       include_base=args.base, resume=args.resume, overwrite=args.overwrite, quiet=args.quiet)
+        plan = Plan(eval=True, completions=Path(args.completions), **given)
+    else:
+        adapters = adapter_labels(args.adapter)
+        if args.checkpoints:
+            adapters.update(checkpoint_labels(args.checkpoints))
+        if not adapters and not args.base:
+            raise HarnessError("eval: nothing to evaluate (no --adapter and --no-base)")
+        plan = Plan(eval=True, adapters=adapters, include_base=args.base, **given)
+    run = run_pipeline(_load(args), _out_dir(args.out), plan)
     print(f"run written to {run.root}")
     return 0
 
@@ -147,13 +149,14 @@ def cmd_report(args) -> int:
 
 def _rescore(root: Path) -> None:
     from harness.config import load_config
-    from harness.pipeline import score
     from harness.rundir import RunDir
+    from harness.steps import score_run
 
     run = RunDir(root)
     labels = sorted(r.parent.name for r in run.eval.glob("*/results.jsonl"))
     if labels and run.config.exists():
-        score(run, load_config(run.config), labels)
+        config = load_config(run.config)
+        score_run(run, config.eval, config.generation.samples, dict.fromkeys(labels))
 
 
 def cmd_judge(args) -> int:
@@ -161,7 +164,7 @@ def cmd_judge(args) -> int:
     from harness.problems.kattis import load_package
     from judges import JudgeSettings, judge
     from judges.calibration import time_scale
-    from judges.language import detect_language
+    from judges.language import Language, detect_language
     from sandboxes import SandboxError, make_sandbox
 
     source_path = Path(args.solution)
@@ -171,7 +174,7 @@ def cmd_judge(args) -> int:
         source = source_path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise HarnessError(f"judge: {source_path} is not UTF-8 text") from None
-    language = detect_language(source, source_path.name) if args.language == "auto" else args.language
+    language = detect_language(source, source_path.name) if args.language == "auto" else Language(args.language)
     problem = load_package(Path(args.problem))
     try:
         sandbox = make_sandbox(args.sandbox)
@@ -191,6 +194,8 @@ def cmd_judge(args) -> int:
             "sandbox": sandbox.kind,
             "isolation": sandbox.isolation,
             "memory": sandbox.memory,
+            "mechanisms": sandbox.mechanisms.to_json(),
+            "sandbox_retries": judgement.sandbox_retries,
             "language": language,
             "time_limit_s": round(problem.time_limit_s * scale, 3),
             "time_scale": scale,

@@ -1,28 +1,36 @@
 """Run configuration: one frozen dataclass per stage, composed into `RunConfig`.
 
 Loaded from YAML, overridden with `section.key=value`, validated all at once: every problem
-found goes into one `ConfigError`, so a user fixes a file in one pass.
+found goes into one `ConfigError`, so a user fixes a file in one pass. A closed choice is a
+field typed by its `StrEnum` (defined beside the code that handles it); coercion checks it
+against the members, so adding a language or an engine adds nothing here.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import re
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from harness.errors import ConfigError
+from harness.generation.engine import EngineKind
+from harness.models import Dtype
+from harness.problems.contamination import Policy
+from harness.problems.split import SplitMethod
+from judges.language import Language
+from sandboxes import SandboxKind
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
-def _f(default, help: str):  # noqa: A002 - `help` reads best at the call sites
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: default, metadata={"help": help})
+def _f(default: Any, help: str) -> Any:  # noqa: A002 - `help` reads best at the call sites
     return field(default=default, metadata={"help": help})
 
 
@@ -31,7 +39,7 @@ class ModelConfig:
     """The base model."""
 
     name_or_path: str = _f("Qwen/Qwen3-0.6B", "hub id or local directory; 'builtin:tiny-qwen3' builds a tiny local model")
-    dtype: str = _f("auto", "weights dtype: auto, float32, bfloat16, float16")
+    dtype: Dtype = _f(Dtype.AUTO, "weights dtype: auto, float32, bfloat16, float16")
     enable_thinking: bool = _f(True, "passed to the chat template (Qwen3's thinking switch)")
 
 
@@ -43,11 +51,11 @@ class DataConfig:
                      "(open-r1/codeforces[:config][@split], open-r1/codeforces-cots...) or local parquet/jsonl files")
     train_source: str = _f("", "a separate training source (e.g. open-r1/codeforces-cots); empty: split `source`")
     codeforces_tests_dir: str = _f("", "folder of open-r1/codeforces generated_tests/test_cases_NNNN.parquet files")
-    split: str = _f("hash", "hash (seeded, by problem) or date (held out: contest_start on/after date_cutoff)")
+    split: SplitMethod = _f(SplitMethod.HASH, "hash (seeded, by problem) or date (held out: contest_start on/after date_cutoff)")
     date_cutoff: str = _f("", "YYYY-MM-DD for split: date")
     held_out_fraction: float = _f(0.25, "share of problems held out of training for evaluation")
     split_seed: int = _f(0, "seed of the train / held-out split")
-    contamination: str = _f("remove", "held-out problems whose statements overlap training ones: remove or flag")
+    contamination: Policy = _f(Policy.REMOVE, "held-out problems whose statements overlap training ones: remove or flag")
     ngram: int = _f(13, "n of the statement n-grams compared by the contamination check")
     ngram_threshold: float = _f(0.1, "share of a held-out statement's n-grams seen in training that counts as seen")
 
@@ -86,7 +94,7 @@ class TrainConfig:
 class GenerationConfig:
     """Sampling solutions for held-out problems."""
 
-    engine: str = _f("auto", "auto (vLLM where installed, else transformers), vllm, endpoint or transformers")
+    engine: EngineKind = _f(EngineKind.AUTO, "auto (vLLM where installed, else transformers), vllm, endpoint or transformers")
     endpoint_url: str = _f("", "engine endpoint: an OpenAI-compatible server (vllm serve --enable-lora --lora-modules "
                                "LABEL=PATH ...); empty: start one on loopback")
     endpoint_model: str = _f("", "engine endpoint: the served base model's name (default: model.name_or_path)")
@@ -96,7 +104,7 @@ class GenerationConfig:
     check_against_transformers: bool = _f(False, "before a vLLM evaluation, also compare its greedy probe outputs with "
                                           "transformers + PEFT (recorded in env.json)")
     chunk_problems: int = _f(16, "problems per engine call (every label's requests in one batch); journaled after each")
-    language: str = _f("python", "language the model is asked to write: python or cpp")
+    language: Language = _f(Language.PYTHON, "language the model is asked to write: python or cpp")
     samples: int = _f(4, "completions per problem (n)")
     temperature: float = _f(0.7, "sampling temperature; 0 means greedy")
     top_p: float = _f(0.95, "nucleus sampling")
@@ -111,7 +119,7 @@ class EvalConfig:
     k: tuple[int, ...] = _f((1,), "pass@k values to report (each at most generation.samples)")
     max_problems: int = _f(0, "evaluate at most this many held-out problems; 0 means all")
     seen_problems: int = _f(0, "also evaluate this many training problems, reported apart from held-out")
-    sandbox: str = _f("auto", "sandbox kind: auto (bwrap when it works here), bwrap or process")
+    sandbox: SandboxKind = _f(SandboxKind.AUTO, "sandbox kind: auto (bwrap when it works here), bwrap or process")
     workers: int = _f(2, "programs judged in parallel")
     stop_on_failure: bool = _f(True, "stop judging a program at its first failing test")
     rerun_tle: bool = _f(True, "run a TLE once more before reporting it (counted in the summary)")
@@ -139,8 +147,14 @@ SECTIONS = {
 }
 
 
-def _coerce(value, hint, where: str, errors: list[str]):
+def _coerce(value: Any, hint: Any, where: str, errors: list[str]) -> Any:
     origin = typing.get_origin(hint)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        try:
+            return hint(value)
+        except ValueError:
+            errors.append(f"{where}: '{value}' is not one of {', '.join(m.value for m in hint)}")
+            return None
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
         return None if value is None else _coerce(value, options[0], where, errors)
@@ -169,7 +183,7 @@ def _coerce(value, hint, where: str, errors: list[str]):
     return None
 
 
-def _build_section(name: str, raw, errors: list[str]):
+def _build_section(name: str, raw: Any, errors: list[str]) -> Any:
     cls = SECTIONS[name]
     if raw is None:
         raw = {}
@@ -188,43 +202,26 @@ def _build_section(name: str, raw, errors: list[str]):
 
 
 def _check(config: RunConfig, errors: list[str]) -> None:
+    """Rules across values (closed choices were checked against their enums while coercing)."""
     g, e, d, t = config.generation, config.eval, config.data, config.train
-    if not 0 < d.held_out_fraction < 1:
-        errors.append("data.held_out_fraction: must be between 0 and 1")
-    if d.split not in ("hash", "date"):
-        errors.append(f"data.split: '{d.split}' is not one of hash, date")
-    if d.split == "date" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.date_cutoff):
-        errors.append(f"data.date_cutoff: '{d.date_cutoff}' is not a YYYY-MM-DD date (needed by data.split: date)")
-    if d.contamination not in ("remove", "flag"):
-        errors.append(f"data.contamination: '{d.contamination}' is not one of remove, flag")
-    if d.ngram < 1 or not 0 < d.ngram_threshold <= 1:
-        errors.append("data.ngram / data.ngram_threshold: n must be at least 1 and the threshold in (0, 1]")
-    if e.seen_problems < 0:
-        errors.append("eval.seen_problems: must be 0 or more")
-    if g.language not in ("python", "cpp"):
-        errors.append(f"generation.language: '{g.language}' is not one of python, cpp")
-    if g.engine not in ("auto", "vllm", "endpoint", "transformers"):
-        errors.append(f"generation.engine: '{g.engine}' is not one of auto, vllm, endpoint, transformers")
-    if g.chunk_problems < 1:
-        errors.append("generation.chunk_problems: must be at least 1")
-    if g.samples < 1:
-        errors.append("generation.samples: must be at least 1")
-    if g.samples > 1 and g.temperature <= 0:
-        errors.append("generation.temperature: several samples need temperature > 0")
-    if any(k < 1 or k > g.samples for k in e.k):
-        errors.append(f"eval.k: every k must be between 1 and generation.samples ({g.samples})")
-    if e.sandbox not in ("auto", "bwrap", "process"):
-        errors.append(f"eval.sandbox: '{e.sandbox}' is not one of auto, bwrap, process")
-    if e.workers < 1:
-        errors.append("eval.workers: must be at least 1")
-    if config.model.dtype not in ("auto", "float32", "bfloat16", "float16"):
-        errors.append(f"model.dtype: '{config.model.dtype}' is not one of auto, float32, bfloat16, float16")
-    if not 0 <= t.eval_fraction < 1:
-        errors.append("train.eval_fraction: must be in [0, 1)")
-    for name in ("lora_r", "per_device_batch_size", "gradient_accumulation_steps", "logging_steps", "save_steps",
-                 "zero_grad_patience"):
-        if getattr(t, name) < 1:
-            errors.append(f"train.{name}: must be at least 1")
+    rules = [
+        (0 < d.held_out_fraction < 1, "data.held_out_fraction: must be between 0 and 1"),
+        (d.split != SplitMethod.DATE or bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.date_cutoff)),
+         f"data.date_cutoff: '{d.date_cutoff}' is not a YYYY-MM-DD date (needed by data.split: date)"),
+        (d.ngram >= 1 and 0 < d.ngram_threshold <= 1,
+         "data.ngram / data.ngram_threshold: n must be at least 1 and the threshold in (0, 1]"),
+        (e.seen_problems >= 0, "eval.seen_problems: must be 0 or more"),
+        (g.samples == 1 or g.temperature > 0, "generation.temperature: several samples need temperature > 0"),
+        (all(1 <= k <= g.samples for k in e.k), f"eval.k: every k must be between 1 and generation.samples ({g.samples})"),
+        (0 <= t.eval_fraction < 1, "train.eval_fraction: must be in [0, 1)"),
+    ]
+    errors.extend(message for ok, message in rules if not ok)
+    at_least_one = {"generation": ("chunk_problems", "samples"), "eval": ("workers",),
+                    "train": ("lora_r", "per_device_batch_size", "gradient_accumulation_steps", "logging_steps",
+                              "save_steps", "zero_grad_patience")}
+    for section, names in at_least_one.items():
+        errors.extend(f"{section}.{name}: must be at least 1" for name in names
+                      if getattr(getattr(config, section), name) < 1)
 
 
 def _parse_overrides(overrides: list[str], raw: dict, errors: list[str]) -> None:
@@ -270,12 +267,12 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     return config
 
 
-def config_to_dict(config: RunConfig) -> dict:
-    """Plain data (tuples as lists) for YAML and JSON."""
-    def plain(value):
+def config_to_dict(config: RunConfig) -> dict[str, dict[str, Any]]:
+    """Plain data (tuples as lists, enum members as their values) for YAML and JSON."""
+    def plain(value: Any) -> Any:
         if isinstance(value, tuple):
             return [plain(v) for v in value]
-        return value
+        return value.value if isinstance(value, enum.Enum) else value
 
     return {name: {k: plain(v) for k, v in dataclasses.asdict(getattr(config, name)).items()} for name in SECTIONS}
 

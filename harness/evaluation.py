@@ -11,21 +11,35 @@ import hashlib
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from harness.config import RunConfig
+from harness.config import EvalConfig
 from harness.extraction import extract_code
-from harness.generation import Engine, Request, Sampling
+from harness.generation import Engine, Job, Request, Sampling
 from harness.problems import Problem
+from harness.progress import Progress
 from harness.prompts import generation_messages
 from harness.rundir import RunDir
-from judges import JudgeSettings, judge
+from judges import JudgeSettings, Language, TestCase, judge
 from reports.records import CompletionRecord, ResultRecord
+from sandboxes import Sandbox
 
 
-def _sha(*parts) -> str:
+@dataclass(frozen=True)
+class Judging:
+    """What judging needs, and nothing more: the eval section, the language, the sandbox, the time scale."""
+
+    eval: EvalConfig
+    language: Language
+    sandbox: Sandbox
+    time_scale: float = 1.0
+
+
+def _sha(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -41,11 +55,11 @@ def generate(
     engine: Engine,
     run: RunDir,
     labels: Mapping[str, str | None],
-    problems: list[Problem],
+    problems: Sequence[Problem],
     sampling: Sampling,
     model_id: str,
-    progress,
-    language: str = "python",
+    progress: Progress,
+    language: Language = Language.PYTHON,
     chunk: int = 16,
 ) -> None:
     """Append completions for every (label, problem, sample) not yet journaled.
@@ -59,7 +73,7 @@ def generate(
     hashes = {label: file_digest(path) for label, path in labels.items()}
     task = progress.add_task("generating · " + ", ".join(labels), total=len(problems) * len(labels))
     for start in range(0, len(problems), chunk):
-        jobs = []  # (label, problem, prompt hash, keys)
+        jobs: list[tuple[str, Problem, str, list[str]]] = []
         for problem in problems[start : start + chunk]:
             prompt_hash = _sha(engine.render(generation_messages(problem, language)))
             for label in labels:
@@ -71,8 +85,8 @@ def generate(
                     jobs.append((label, problem, prompt_hash, keys))
         if not jobs:
             continue
-        requests = [(Request(problem.id, generation_messages(problem, language)), label if labels[label] else None)
-                    for label, problem, _, _ in jobs]
+        requests: list[Job] = [(Request(problem.id, generation_messages(problem, language)),
+                                label if labels[label] else None) for label, problem, _, _ in jobs]
         for (label, problem, prompt_hash, keys), completions in zip(jobs, engine.generate_mixed(requests, sampling),
                                                                     strict=True):
             journals[label].append_many([
@@ -86,13 +100,13 @@ def generate(
             progress.advance(task)
 
 
-def _settings(problem: Problem, config: RunConfig, time_scale: float) -> JudgeSettings:
+def _settings(problem: Problem, judging: Judging) -> JudgeSettings:
     return JudgeSettings(
         time_limit_s=problem.time_limit_s,
         memory_mb=problem.memory_limit_mb,
-        stop_on_failure=config.eval.stop_on_failure,
-        rerun_tle=config.eval.rerun_tle,
-        time_scale=time_scale,
+        stop_on_failure=judging.eval.stop_on_failure,
+        rerun_tle=judging.eval.rerun_tle,
+        time_scale=judging.time_scale,
     )
 
 
@@ -105,17 +119,16 @@ def tests_digest(problem: Problem) -> str:
                                               checker.flags))
 
 
-def result_key(record: CompletionRecord, problem: Problem, config: RunConfig, time_scale: float, digests: dict) -> str:
+def result_key(record: CompletionRecord, problem: Problem, judging: Judging, digests: dict[str, str]) -> str:
     """A judged result's identity: the completion, the code extracted from it, the test set and the limits.
 
     Change any of them (a new extraction rule, a fixed test, another time limit) and the result is redone.
     """
-    language = config.generation.language
-    code = extract_code(record.text, language).code
+    code = extract_code(record.text, judging.language).code
     if problem.id not in digests:
         digests[problem.id] = tests_digest(problem)
-    return _sha(record.key, language, code, digests[problem.id],
-                dataclasses.asdict(_settings(problem, config, time_scale)))
+    return _sha(record.key, judging.language, code, digests[problem.id],
+                dataclasses.asdict(_settings(problem, judging)))
 
 
 class _LoadedTests:
@@ -126,11 +139,11 @@ class _LoadedTests:
 
     def __init__(self, jobs_per_problem: Mapping[str, int]) -> None:
         self._left = dict(jobs_per_problem)
-        self._tests: dict[str, tuple] = {}
+        self._tests: dict[str, Sequence[TestCase]] = {}
         self._lock = threading.Lock()
         self._loading: dict[str, threading.Lock] = {}
 
-    def acquire(self, problem: Problem) -> tuple:
+    def acquire(self, problem: Problem) -> Sequence[TestCase]:
         with self._lock:
             loading = self._loading.setdefault(problem.id, threading.Lock())
         with loading:  # one read per problem, even when several workers start on it at once
@@ -146,15 +159,14 @@ class _LoadedTests:
                 self._loading.pop(problem.id, None)
 
 
-def _judge_one(record: CompletionRecord, key: str, problem: Problem, config: RunConfig, sandbox, time_scale: float,
+def _judge_one(record: CompletionRecord, key: str, problem: Problem, judging: Judging,
                loaded: _LoadedTests) -> ResultRecord:
-    language = config.generation.language
-    extraction = extract_code(record.text, language)
-    settings = _settings(problem, config, time_scale)
+    extraction = extract_code(record.text, judging.language)
+    settings = _settings(problem, judging)
     try:
         tests = loaded.acquire(problem) if extraction.code else ()
-        judgement = judge(extraction.code, tests, problem.output_rule, settings, sandbox, language=language,
-                          checker=problem.checker)
+        judgement = judge(extraction.code, tests, problem.output_rule, settings, judging.sandbox,
+                          language=judging.language, checker=problem.checker)
     finally:
         loaded.release(problem)
     return ResultRecord(
@@ -166,55 +178,37 @@ def _judge_one(record: CompletionRecord, key: str, problem: Problem, config: Run
     )
 
 
-def _pending(run: RunDir, labels: Iterable[str], problems: Mapping[str, Problem], config: RunConfig,
-             time_scale: float) -> list[tuple[CompletionRecord, str]]:
+def _pending(run: RunDir, labels: Iterable[str], problems: Mapping[str, Problem],
+             judging: Judging) -> list[tuple[CompletionRecord, str]]:
     """Completions without a result under the current code, tests and limits, grouped by problem."""
     digests: dict[str, str] = {}
-    pending = []
+    pending: list[tuple[CompletionRecord, str]] = []
     for label in labels:
         done = run.results(label).keys()
         for record in run.completions(label).records(CompletionRecord):
             if record.problem_id in problems:
-                key = result_key(record, problems[record.problem_id], config, time_scale, digests)
+                key = result_key(record, problems[record.problem_id], judging, digests)
                 if key not in done:
                     pending.append((record, key))
     order = {pid: i for i, pid in enumerate(problems)}
     return sorted(pending, key=lambda job: (order[job[0].problem_id], job[0].label, job[0].sample))
 
 
-def judge_completions(run: RunDir, labels: Iterable[str], problems: Mapping[str, Problem], config: RunConfig,
-                      sandbox, progress, time_scale: float = 1.0) -> None:
+def judge_completions(run: RunDir, labels: Iterable[str], problems: Mapping[str, Problem], judging: Judging,
+                      progress: Progress) -> None:
     """Judge every completion of `labels` without a result under the current code, tests and limits.
 
     Jobs run problem by problem (every label's samples of a problem together), so each problem's
     tests are read from disk once and freed when its last sample is judged.
     """
     labels = list(labels)
-    pending = _pending(run, labels, problems, config, time_scale)
+    pending = _pending(run, labels, problems, judging)
     loaded = _LoadedTests(Counter(record.problem_id for record, _ in pending))
     task = progress.add_task("judging · " + ", ".join(labels), total=len(pending))
-    with ThreadPoolExecutor(max_workers=config.eval.workers) as pool:
-        futures = [pool.submit(_judge_one, record, key, problems[record.problem_id], config, sandbox, time_scale,
-                               loaded) for record, key in pending]
+    with ThreadPoolExecutor(max_workers=judging.eval.workers) as pool:
+        futures = [pool.submit(_judge_one, record, key, problems[record.problem_id], judging, loaded)
+                   for record, key in pending]
         for future in as_completed(futures):
             result = future.result()
             run.results(result.label).append(result)
             progress.advance(task)
-
-
-def evaluate(
-    config: RunConfig,
-    run: RunDir,
-    engine: Engine,
-    labels: Mapping[str, str | None],
-    problems: list[Problem],
-    sandbox,
-    model_id: str,
-    sampling: Sampling,
-    progress,
-    time_scale: float = 1.0,
-) -> None:
-    """Generate, then judge, every label (base and adapters) on the same problems and settings."""
-    generate(engine, run, labels, problems, sampling, model_id, progress, config.generation.language,
-             config.generation.chunk_problems)
-    judge_completions(run, labels, {p.id: p for p in problems}, config, sandbox, progress, time_scale)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from judges.language import SPECS, Language
+
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+#-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
-_TAGS = {"python": {"python", "python3", "py", ""}, "cpp": {"cpp", "c++", "cc", "cxx", ""}}
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,10 @@ def strip_reasoning(text: str) -> tuple[str, bool]:
     return text, True
 
 
-def extract_code(text: str, language: str = "python") -> Extraction:
+def extract_code(text: str, language: Language = Language.PYTHON) -> Extraction:
     """The last fenced block of the wanted language (untagged blocks count too)."""
     answer, closed = strip_reasoning(text)
-    tags = _TAGS.get(language, {language, ""})
+    tags = SPECS[language].fence_aliases | {""}
     blocks = [body for tag, body in _FENCE.findall(answer) if tag.lower() in tags]
     if not blocks:
         reason = "reasoning never closed" if not closed else "no fenced code block"

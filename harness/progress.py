@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, Protocol
+
+
+class Progress(Protocol):
+    """What the stages call on a progress display (rich's `Progress` has it, as does `SilentProgress`)."""
+
+    def add_task(self, description: str, *, total: float | None = ...) -> Any:
+        """Start a task; returns its id."""
+        ...
+
+    def advance(self, task_id: Any, advance: float = 1) -> None:
+        """Count work done on a task."""
+        ...
 
 
 class SilentProgress:
     """The subset of `rich.progress.Progress` the stages use, doing nothing."""
 
-    def add_task(self, description: str, total: float | None = None, **fields) -> int:
+    def add_task(self, description: str, total: float | None = None, **fields: Any) -> int:
         """Pretend to add a task."""
         return 0
 
     def advance(self, task: int, advance: float = 1) -> None:
         """Ignore progress."""
 
-    def update(self, task: int, **fields) -> None:
+    def update(self, task: int, **fields: Any) -> None:
         """Ignore an update."""
 
 
@@ -31,7 +45,7 @@ def silence_library_bars() -> None:
 
 
 @contextmanager
-def progress_display(quiet: bool = False):
+def progress_display(quiet: bool = False) -> Iterator[Progress]:
     """A live rich progress display (stderr), or a silent one."""
     silence_library_bars()
     if quiet:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from harness.problems.model import Problem
+from judges.language import SPECS, Language
 
-LANGUAGES = {"python": ("Python 3", "python"), "cpp": ("C++17", "cpp")}  # name in the prompt, fence tag
 
-
-def system_prompt(language: str = "python") -> str:
+def system_prompt(language: Language = Language.PYTHON) -> str:
     """The instructions: think, then one complete program in the wanted language."""
-    name, tag = LANGUAGES[language]
+    name, tag = SPECS[language].title, SPECS[language].fence
     return (
         f"You are an expert competitive programmer. Think about the problem, then answer with one "
         f"complete {name} program in a ```{tag} code block. The program reads from standard "
@@ -17,7 +16,7 @@ def system_prompt(language: str = "python") -> str:
     )
 
 
-SYSTEM_PROMPT = system_prompt("python")
+SYSTEM_PROMPT = system_prompt(Language.PYTHON)
 
 
 def render_problem(problem: Problem) -> str:
@@ -36,7 +35,7 @@ def render_problem(problem: Problem) -> str:
     return "\n".join(parts)
 
 
-def generation_messages(problem: Problem, language: str = "python") -> list[dict]:
+def generation_messages(problem: Problem, language: Language = Language.PYTHON) -> list[dict]:
     """The prompt a model is asked to complete."""
     return [
         {"role": "system", "content": system_prompt(language)},
@@ -44,12 +43,12 @@ def generation_messages(problem: Problem, language: str = "python") -> list[dict
     ]
 
 
-def assistant_answer(reasoning: str, code: str, language: str = "python") -> str:
+def assistant_answer(reasoning: str, code: str, language: Language = Language.PYTHON) -> str:
     """A reasoning trace and a program in the layout the model should learn."""
-    return f"<think>\n{reasoning.strip()}\n</think>\n\n```{LANGUAGES[language][1]}\n{code.strip()}\n```"
+    return f"<think>\n{reasoning.strip()}\n</think>\n\n```{SPECS[language].fence}\n{code.strip()}\n```"
 
 
-def training_conversations(problem: Problem, language: str = "python") -> list[list[dict]]:
+def training_conversations(problem: Problem, language: Language = Language.PYTHON) -> list[list[dict]]:
     """The SFT conversations of a problem, one per training answer.
 
     Ready-made answers (codeforces-cots traces) first; else one built from the reference
@@ -59,13 +58,13 @@ def training_conversations(problem: Problem, language: str = "python") -> list[l
     prompt = generation_messages(problem, language)
     if problem.answers:
         return [prompt + [{"role": "assistant", "content": answer}] for answer in problem.answers]
-    if not problem.reference_solution or language != "python":
+    if not problem.reference_solution or language != Language.PYTHON:
         return []
     reasoning = problem.reasoning or "Read the input, compute the answer directly, print it."
     return [prompt + [{"role": "assistant", "content": assistant_answer(reasoning, problem.reference_solution)}]]
 
 
-def training_messages(problem: Problem, language: str = "python") -> list[dict] | None:
+def training_messages(problem: Problem, language: Language = Language.PYTHON) -> list[dict] | None:
     """The first SFT conversation of a problem, or None."""
     conversations = training_conversations(problem, language)
     return conversations[0] if conversations else None

@@ -1,4 +1,8 @@
-"""Scores from judged results: unbiased pass@k, bootstrap intervals, paired comparisons. Pure functions."""
+"""Scores from judged results: unbiased pass@k, bootstrap intervals, paired comparisons. Pure functions.
+
+Results come in as `ResultRecord`s (the journal's typed records); what goes out is the
+`eval/summary.json` record, plain data.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,12 @@ import math
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats
+
+from reports.records import ResultRecord
 
 SCHEMA = 3  # 3: Wilson effective-problem intervals, in_words, solved, effective_problems; sign-flip paired test
 
@@ -152,7 +159,8 @@ def bootstrap_interval(values: Sequence[float], resamples: int, seed: int = 0, l
     return float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
 
 
-def minimum_detectable_effect(diffs: Sequence[float], level: float = LEVEL, power: float = 0.8) -> float:
+def minimum_detectable_effect(diffs: Sequence[float] | np.ndarray, level: float = LEVEL,
+                              power: float = 0.8) -> float:
     """The smallest true mean difference a paired test on these problems would detect with `power`.
 
     (z_{1-alpha/2} + z_power) * sd(diff) / sqrt(problems); the sd is floored at the one a single
@@ -172,7 +180,8 @@ def _floored_sd(data: np.ndarray) -> float:
 POWER_EFFECTS = (0.01, 0.02, 0.05, 0.10)
 
 
-def power_at(diffs: Sequence[float], effects: Sequence[float] = POWER_EFFECTS, level: float = LEVEL) -> dict[str, float]:
+def power_at(diffs: Sequence[float] | np.ndarray, effects: Sequence[float] = POWER_EFFECTS,
+             level: float = LEVEL) -> dict[str, float]:
     """Chance that the paired test on this many problems detects a true difference of each size (normal approximation)."""
     data = np.asarray(diffs, dtype=float)
     if data.size < 2:
@@ -181,21 +190,21 @@ def power_at(diffs: Sequence[float], effects: Sequence[float] = POWER_EFFECTS, l
     return {f"{e:g}": float(stats.norm.cdf(e / se - z) + stats.norm.cdf(-e / se - z)) for e in effects}
 
 
-def per_problem_counts(results: Iterable[dict]) -> dict[str, tuple[int, int]]:
+def per_problem_counts(results: Iterable[ResultRecord]) -> dict[str, tuple[int, int]]:
     """Problem id -> (samples, correct samples)."""
     counts: dict[str, list[int]] = {}
     for record in results:
-        entry = counts.setdefault(record["problem_id"], [0, 0])
+        entry = counts.setdefault(record.problem_id, [0, 0])
         entry[0] += 1
-        entry[1] += record["verdict"] == "AC"
+        entry[1] += record.solved
     return {pid: (n, c) for pid, (n, c) in sorted(counts.items())}
 
 
-def score_label(results: list[dict], ks: Sequence[int], resamples: int, seed: int = 0,
-                meta: dict[str, dict] | None = None) -> dict:
+def score_label(results: list[ResultRecord], ks: Sequence[int], resamples: int, seed: int = 0,
+                meta: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """pass@k with intervals, verdict counts, extraction health and breakdowns (`meta`: id -> rating, tags)."""
     counts = per_problem_counts(results)
-    scores = {}
+    scores: dict[str, dict[str, Any]] = {}
     for k in ks:
         used = [(n, c) for n, c in counts.values() if n >= k]
         if not used:
@@ -209,13 +218,13 @@ def score_label(results: list[dict], ks: Sequence[int], resamples: int, seed: in
         "problems": len(counts),
         "samples": len(results),
         "scores": scores,
-        "verdicts": dict(Counter(r["verdict"] for r in results).most_common()),
-        "tle_reruns": sum(r.get("tle_reruns", 0) for r in results),
-        "tle_overturned": sum(r.get("tle_overturned", 0) for r in results),
+        "verdicts": dict(Counter(r.verdict.value for r in results).most_common()),
+        "tle_reruns": sum(r.tle_reruns for r in results),
+        "tle_overturned": sum(r.tle_overturned for r in results),
         "extraction": {
-            "no_code": sum(r["code"] is None for r in results) / total,
-            "think_unclosed": sum(not r["think_closed"] for r in results) / total,
-            "truncated": sum(r["finish_reason"] == "length" for r in results) / total,
+            "no_code": sum(r.code is None for r in results) / total,
+            "think_unclosed": sum(not r.think_closed for r in results) / total,
+            "truncated": sum(r.finish_reason == "length" for r in results) / total,
         },
         "per_problem": {pid: {"n": n, "c": c} for pid, (n, c) in counts.items()},
         "by_rating": _breakdown(counts, ks, {pid: [rating_bucket(m.get("rating"))] for pid, m in (meta or {}).items()}),
@@ -239,7 +248,7 @@ def _breakdown(counts: dict[str, tuple[int, int]], ks: Sequence[int], groups: di
             members.setdefault(group, []).append(pid)
     table = {}
     for group, pids in sorted(members.items()):
-        row = {"problems": len(pids)}
+        row: dict[str, float] = {"problems": len(pids)}
         for k in ks:
             values = [pass_at_k(*counts[p], k) for p in pids if counts[p][0] >= k]
             if values:
@@ -358,8 +367,8 @@ def _comparison_in_words(estimate: float, low: float, high: float, p_value: floa
     return f"{said}: cannot tell; a true difference under {100 * mde:.1f} pts would usually go undetected here."
 
 
-def summarize(results_by_label: dict[str, list[dict]], ks: Sequence[int], resamples: int, baseline: str = "base",
-              meta: dict[str, dict] | None = None) -> dict:
+def summarize(results_by_label: dict[str, list[ResultRecord]], ks: Sequence[int], resamples: int,
+              baseline: str = "base", meta: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The `eval/summary.json` record: every label's scores and each label against the baseline."""
     labels = {label: score_label(results, ks, resamples, meta=meta) for label, results in results_by_label.items()}
     comparisons = []

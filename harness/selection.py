@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.config import RunConfig
+from harness.config import DataConfig
 from harness.errors import RunDirError
 from harness.problems import Loaded, Problem, contamination, load_source
-from harness.problems.split import Split, rank, split_by_date, split_problems
+from harness.problems.split import Split, SplitMethod, rank, split_by_date, split_problems
 from harness.prompts import render_problem
 from harness.rundir import RunDir
 
@@ -32,46 +32,44 @@ class Selection:
         return held + self.seen
 
 
-def _sources(config: RunConfig) -> tuple[Loaded, Loaded | None]:
-    d = config.data
+def _sources(d: DataConfig) -> tuple[Loaded, Loaded | None]:
     problems = load_source(d.source, d.codeforces_tests_dir)
     train = load_source(d.train_source, d.codeforces_tests_dir) if d.train_source else None
     return problems, train
 
 
-def _sides(config: RunConfig, problems: list[Problem], train_pool: list[Problem] | None):
-    d = config.data
+def _sides(d: DataConfig, problems: list[Problem],
+           train_pool: list[Problem] | None) -> tuple[str, list[Problem], list[Problem]]:
     if train_pool is None:
-        base = (split_by_date(problems, d.date_cutoff, d.split_seed) if d.split == "date"
+        base = (split_by_date(problems, d.date_cutoff, d.split_seed) if d.split == SplitMethod.DATE
                 else split_problems(problems, d.held_out_fraction, d.split_seed))
         train_ids, held_ids = set(base.train), set(base.held_out)
         return base.method, [p for p in problems if p.id in train_ids], [p for p in problems if p.id in held_ids]
-    if d.split == "date":  # a separate training source: train before the cut-off, evaluate after it
+    if d.split == SplitMethod.DATE:  # a separate training source: train before the cut-off, evaluate after it
         return (f"sources, date>={d.date_cutoff}", [p for p in train_pool if not p.date or p.date < d.date_cutoff],
                 [p for p in problems if p.date and p.date >= d.date_cutoff])
     return "sources", train_pool, problems
 
 
-def select(config: RunConfig) -> Selection:
-    """Load, split and check: the problems of this run."""
-    d = config.data
-    problems, train_source = _sources(config)
-    method, train, held = _sides(config, problems.problems, train_source.problems if train_source else None)
+def select(d: DataConfig, seen_problems: int = 0) -> Selection:
+    """Load, split and check: the problems of this run (and `seen_problems` training ones to evaluate apart)."""
+    problems, train_source = _sources(d)
+    method, train, held = _sides(d, problems.problems, train_source.problems if train_source else None)
     report = contamination.check(train, held, d.ngram, d.ngram_threshold, d.contamination)
     dropped = report.removed()
     held = [p for p in held if p.id not in dropped]
     seen_pool = sorted((p for p in train if p.test_count), key=lambda p: rank(p.id, d.split_seed))
-    sources = {"source": {"name": d.source, **problems.to_json()}}
+    sources: dict[str, dict[str, object]] = {"source": {"name": d.source, **problems.to_json()}}
     if train_source:
         sources["train_source"] = {"name": d.train_source, **train_source.to_json()}
     split = Split(train=tuple(sorted(p.id for p in train)), held_out=tuple(sorted(p.id for p in held)),
                   seed=d.split_seed, method=method, extra={"contamination": report.to_json(), "sources": sources})
-    return Selection(split, train, sorted(held, key=lambda p: p.id), seen_pool[: config.eval.seen_problems])
+    return Selection(split, train, sorted(held, key=lambda p: p.id), seen_pool[:seen_problems])
 
 
-def prepare_split(run: RunDir, config: RunConfig) -> Selection:
+def prepare_split(run: RunDir, d: DataConfig, seen_problems: int) -> Selection:
     """Select the run's problems; a resumed run must find the same split it saved."""
-    selection = select(config)
+    selection = select(d, seen_problems)
     saved = run.read_json(run.split)
     if saved is not None and Split.from_json(saved) != selection.split:
         raise RunDirError(f"{run.split}: the problem source changed since this run was split")

@@ -4,16 +4,22 @@ Pure functions where possible: comparators and verdict mapping are pure; `judge`
 place that calls a sandbox.
 """
 
-from judges.compare import COMPARATORS, Comparison, OutputRule, compare
+from judges.checker import Checker, Contract
+from judges.compare import COMPARATORS, Comparison, OutputRule, RuleKind, compare
 from judges.judge import Judgement, JudgeSettings, TestCase, TestResult, judge, syntax_error, test_verdict
+from judges.language import Language
 from judges.verdict import Verdict
 
 __all__ = [
     "COMPARATORS",
+    "Checker",
     "Comparison",
+    "Contract",
     "JudgeSettings",
     "Judgement",
+    "Language",
     "OutputRule",
+    "RuleKind",
     "TestCase",
     "TestResult",
     "Verdict",

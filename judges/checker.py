@@ -13,20 +13,28 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass
+from enum import StrEnum
 
-from judges.language import COMPILE_LIMITS, build
+from judges.language import COMPILE_LIMITS, LANGUAGES, Language, build
 from sandboxes import Execution, Limits, Sandbox, Session
 
-CONTRACTS = ("kattis", "codeforces")
-LANGUAGES = ("python", "cpp")
+
+class Contract(StrEnum):
+    """How a checker is called and how it answers (see the module docstring)."""
+
+    KATTIS = "kattis"
+    CODEFORCES = "codeforces"
+
+
+CONTRACTS = tuple(Contract)
 
 
 @dataclass(frozen=True)
 class Checker:
     """A checker program: its source files (name, bytes), language and contract."""
 
-    contract: str  # one of CONTRACTS
-    language: str  # one of LANGUAGES
+    contract: Contract
+    language: Language
     files: tuple[tuple[str, bytes], ...]  # sources, flat names; C++ sources are compiled together
     flags: tuple[str, ...] = ()  # Kattis validator flags, passed after the three paths
 
@@ -37,6 +45,9 @@ class Checker:
             raise ValueError(f"unknown checker language '{self.language}' (known: {', '.join(LANGUAGES)})")
         if not self.files:
             raise ValueError("a checker needs at least one source file")
+        # Plain strings from a caller become the members they name (frozen: set through object).
+        object.__setattr__(self, "contract", Contract(self.contract))
+        object.__setattr__(self, "language", Language(self.language))
 
 
 _KATTIS_ACCEPT, _KATTIS_REJECT = 42, 43
@@ -70,24 +81,29 @@ class CheckerRun:
                 raise CheckerError(f"the checker does not compile: {compiled.stderr_tail(8, 1500)}")
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stack.close()
+
+    @property
+    def _session(self) -> Session:
+        if self.session is None:
+            raise CheckerError("the checker was asked before its sandbox session started")
+        return self.session
 
     def _execute(self, args: list[str], stdin: bytes, files: dict[str, bytes], dirs: tuple[str, ...] = ()) -> Execution:
         if self.build.script:
-            return self.session.run_python(self.build.script, stdin, CHECKER_LIMITS, files, args=args, dirs=dirs)
-        return self.session.run([*self.build.run_argv, *args], stdin, CHECKER_LIMITS, files, dirs=dirs)
+            return self._session.run_python(self.build.script, stdin, CHECKER_LIMITS, files, args=args, dirs=dirs)
+        return self._session.run([*(self.build.run_argv or ()), *args], stdin, CHECKER_LIMITS, files, dirs=dirs)
 
     def check(self, test_input: str, answer: str, output: bytes) -> tuple[bool, str]:
         """(accepted, message) for one program output; raises CheckerError when the checker fails."""
-        if self.checker.contract == "kattis":
-            return self._kattis(test_input, answer, output)
-        return self._codeforces(test_input, answer, output)
+        ask = {Contract.KATTIS: self._kattis, Contract.CODEFORCES: self._codeforces}[self.checker.contract]
+        return ask(test_input, answer, output)
 
     def _kattis(self, test_input: str, answer: str, output: bytes) -> tuple[bool, str]:
         files = {"input": test_input.encode(), "judge_answer": answer.encode()}
         result = self._execute(["input", "judge_answer", "feedback", *self.checker.flags], output, files, ("feedback",))
-        message = self.session.read("feedback/judgemessage.txt").decode(errors="replace").strip()
+        message = self._session.read("feedback/judgemessage.txt").decode(errors="replace").strip()
         if result.exit_code == _KATTIS_ACCEPT:
             return True, message
         if result.exit_code == _KATTIS_REJECT:

@@ -8,13 +8,22 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class RuleKind(StrEnum):
+    """The comparators an `OutputRule` can name (each one function in `COMPARATORS`)."""
+
+    TOKENS = "tokens"
+    EXACT = "exact"
+    FLOAT = "float"
 
 
 @dataclass(frozen=True)
 class OutputRule:
     """How a problem's output is compared (mirrors Kattis `validator_flags`)."""
 
-    kind: str = "tokens"  # tokens | exact | float
+    kind: RuleKind = RuleKind.TOKENS
     case_sensitive: bool = True
     space_change_sensitive: bool = False
     float_absolute_tolerance: float = 0.0
@@ -84,10 +93,10 @@ def _lines_with_spacing(expected: str, actual: str, rule: OutputRule) -> Compari
     return _first_difference(expected.rstrip("\n").split("\n"), actual.rstrip("\n").split("\n"), same, "line")
 
 
-COMPARATORS: dict[str, Callable[[str, str, OutputRule], Comparison]] = {
-    "exact": exact,
-    "tokens": tokens,
-    "float": float_tolerant,
+COMPARATORS: dict[RuleKind, Callable[[str, str, OutputRule], Comparison]] = {
+    RuleKind.EXACT: exact,
+    RuleKind.TOKENS: tokens,
+    RuleKind.FLOAT: float_tolerant,
 }
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from judges.checker import Checker, CheckerError, CheckerRun
 from judges.compare import OutputRule, compare
-from judges.language import COMPILE_LIMITS, Build, program_build
+from judges.language import COMPILE_LIMITS, Build, Language, program_build
 from judges.verdict import Verdict
 from sandboxes import Execution, LimitHit, Limits, Sandbox, SandboxError, Session
 
@@ -58,7 +58,7 @@ class Judgement:
     verdict: Verdict
     tests: tuple[TestResult, ...] = field(default_factory=tuple)
     detail: str = ""
-    language: str = "python"
+    language: Language = Language.PYTHON
     tle_reruns: int = 0  # TLEs run a second time
     tle_overturned: int = 0  # ... whose second run was not a TLE (a noisy machine, not a slow program)
     sandbox_retries: int = 0  # sandbox failures survived: each was retried in a fresh sandbox
@@ -82,8 +82,18 @@ class JudgeSettings:
         return Limits(wall_time_s=wall, cpu_time_s=cpu, memory_mb=self.memory_mb)
 
 
+MAX_SOURCE_BYTES = 256 * 1024  # contest judges cap sources (Codeforces: 64 KB); also bounds the compile below
+
+
 def syntax_error(source: str) -> str | None:
-    """The compile error of a Python source, or None. Compiling runs none of the program."""
+    """The compile error of a Python source, or None. Compiling runs none of the program.
+
+    This runs in the harness, outside the sandbox, so the source is bounded first: an unbounded
+    one (12 MB of generated code took 26 s and 4.4 GB to compile) would stall or exhaust the judge.
+    """
+    size = len(source.encode("utf-8", errors="replace"))
+    if size > MAX_SOURCE_BYTES:
+        return f"source is {size // 1024} KB, over the {MAX_SOURCE_BYTES // 1024} KB limit"
     try:
         compile(source, "main.py", "exec", dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
@@ -123,7 +133,7 @@ class _ProgramRun:
         stdin, limits = test.input.encode(), self.settings.limits()
         if self.program.script:
             return self.session.run_python(self.program.script, stdin, limits)
-        return self.session.run(self.program.run_argv, stdin, limits)
+        return self.session.run(self.program.run_argv or (), stdin, limits)
 
     def verdict(self, test: TestCase, execution: Execution) -> tuple[Verdict, str]:
         if self.checker is None:
@@ -156,7 +166,7 @@ def judge(
     settings: JudgeSettings,
     sandbox: Sandbox,
     *,
-    language: str = "python",
+    language: Language = Language.PYTHON,
     checker: Checker | None = None,
 ) -> Judgement:
     """Judge a program: build it once in a sandbox, then run the tests in the order given.
@@ -166,7 +176,7 @@ def judge(
     """
     if source is None or not source.strip():
         return Judgement(Verdict.NO_CODE, detail="no code found in the completion", language=language)
-    if language == "python" and (error := syntax_error(source)):
+    if language == Language.PYTHON and (error := syntax_error(source)):
         return Judgement(Verdict.CE, detail=error, language=language)
     if not tests:
         return Judgement(Verdict.IE, detail="the problem has no tests", language=language)
@@ -176,7 +186,8 @@ def judge(
     while len(results) < len(tests) and not _stopped(results, settings):
         try:
             with ExitStack() as stack:
-                session = stack.enter_context(sandbox.session(program.files))
+                # The session's writable folders hold at most the test's memory limit (they count as its memory).
+                session = stack.enter_context(sandbox.session(program.files, settings.limits()))
                 if program.compile_argv:
                     compiled = session.run(program.compile_argv, b"", COMPILE_LIMITS, keep=True)
                     if not compiled.ok:
@@ -210,7 +221,7 @@ def _compile_error(compiled: Execution) -> str:
     return compiled.stderr.decode("utf-8", errors="replace").strip()[-2000:] or f"exit code {compiled.exit_code}"
 
 
-def _overall(results: list[TestResult], language: str) -> Judgement:
+def _overall(results: list[TestResult], language: Language) -> Judgement:
     reruns = sum(r.rerun for r in results)
     overturned = sum(r.rerun and r.verdict is not Verdict.TLE for r in results)
     failed = next((r for r in results if r.verdict is not Verdict.AC), None)

@@ -63,39 +63,69 @@ def training_chart(metrics: list[dict], sweep: list[tuple[int, float, float, flo
     return _svg(fig)
 
 
+VERDICT_COLOURS = {"AC": "#2e9e5b", "WA": "#d9534f", "TLE": "#f0ad4e", "MLE": "#c77c02", "OLE": "#9c6ade",
+                   "RE": "#a94442", "CE": "#6f42c1", "NO_CODE": "#98a2b3", "IE": "#344054"}
+MIN_SCORE_AXIS = 0.10  # a run that solves nothing still gets a readable 0..10% axis, not 0..0.1%
+
+
 def pass_at_k_chart(rows: list[tuple[str, float, float, float]], metric: str) -> str | None:
-    """Bars of a pass@k estimate per label with their confidence intervals."""
-    if not rows:
-        return None
+    """Bars of a pass@k estimate per label with their 95% intervals (see `pass_at_k_figure`); None without rows."""
+    return _svg(pass_at_k_figure(rows, metric)) if rows else None
+
+
+def pass_at_k_figure(rows: list[tuple[str, float, float, float]], metric: str):
+    """The figure of `pass_at_k_chart`: each bar labelled with its value.
+
+    The axis reaches at least the highest interval bound (and at least 10%), so an all-zero run
+    reads as "0% with an interval up to x", never as a magnified speck.
+    """
+    from matplotlib.ticker import PercentFormatter
+
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(1.2 + 1.1 * len(rows), 2.6))
+    fig, ax = plt.subplots(figsize=(1.4 + 0.9 * len(rows), 2.8))
     labels = [r[0] for r in rows]
     estimates = [r[1] for r in rows]
     errors = [[max(r[1] - r[2], 0) for r in rows], [max(r[3] - r[1], 0) for r in rows]]
-    ax.bar(labels, estimates, yerr=errors, capsize=4, color="#4c78a8")
-    ax.set_ylabel(metric)
-    ax.set_ylim(0, max(1e-3, max(r[3] for r in rows)) * 1.15)
+    colours = ["#98a2b3" if label == "base" else "#4c78a8" for label in labels]
+    ax.bar(labels, estimates, yerr=errors, capsize=4, color=colours, error_kw={"elinewidth": 1.2})
+    top = min(1.0, max(MIN_SCORE_AXIS, max(r[3] for r in rows)))
+    for x, row in enumerate(rows):
+        ax.annotate(f"{100 * row[1]:.1f}%", (x, max(row[1], row[3])), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(0, top * 1.18)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_title(f"{metric} per label (95% intervals)")
     ax.grid(axis="y", alpha=0.3)
+    if len(rows) > 4:
+        ax.tick_params(axis="x", labelrotation=30)
+        plt.setp(ax.get_xticklabels(), ha="right")
     fig.tight_layout()
-    return _svg(fig)
+    return fig
 
 
 def verdict_chart(counts: dict[str, dict[str, int]], order: list[str]) -> str | None:
-    """Stacked bars: share of each verdict per label."""
-    if not counts:
-        return None
+    """Stacked bars: share of each verdict per label (see `verdict_figure`); None without counts."""
+    return _svg(verdict_figure(counts, order)) if counts else None
+
+
+def verdict_figure(counts: dict[str, dict[str, int]], order: list[str]):
+    """The figure of `verdict_chart`: one column of legend beside the bars, so it never lies over them or itself."""
+    from matplotlib.ticker import PercentFormatter
+
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.0, 0.6 + 0.45 * len(counts)))
-    labels = list(counts)
+    labels = list(counts)[::-1]  # barh draws bottom-up: the first label on top, as in the tables
+    present = sum(any(counts[label].get(v) for label in labels) for v in order)
+    # tall enough for the bars and for the legend's column (a title and one line per verdict that occurs)
+    fig, ax = plt.subplots(figsize=(6.4, max(0.9 + 0.38 * len(labels), 0.5 + 0.18 * (present + 1))))
     left = [0.0] * len(labels)
-    palette = plt.get_cmap("tab10")
-    for index, verdict in enumerate(order):
+    for verdict in order:
         shares = [counts[label].get(verdict, 0) / max(sum(counts[label].values()), 1) for label in labels]
         if any(shares):
-            ax.barh(labels, shares, left=left, label=verdict, color=palette(index % 10))
+            ax.barh(labels, shares, left=left, label=verdict, color=VERDICT_COLOURS.get(verdict, "#667085"), height=0.7)
             left = [a + b for a, b in zip(left, shares, strict=True)]
     ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("share of samples")
-    ax.legend(ncol=5, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.35), frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8, title="verdict", title_fontsize=8)
     fig.tight_layout()
-    return _svg(fig)
+    return fig

@@ -1,219 +1,235 @@
-"""Turn `RunData` into the rows and figures both renderers show, so markdown and HTML agree."""
+"""Turn `RunData` into the prepared context both renderers print, so markdown and HTML agree.
+
+Every number is formatted and every column chosen here, into `Table`s and sentences; the
+markdown renderer and the HTML template only lay them out. The first screen answers one
+question — does each adapter beat the base, with its interval — before any table.
+"""
 
 from __future__ import annotations
 
-import re
+from itertools import groupby
 
-from reports import charts
+from reports import charts, sections
+from reports.pages import PAGE_DIR, page_names
 from reports.rundata import RunData
+from reports.tables import Cell, Table, header, num, text
 
 VERDICT_ORDER = ["AC", "WA", "TLE", "MLE", "OLE", "RE", "CE", "NO_CODE", "IE"]
+WORDS = {"better": "yes", "worse": "no (worse)", "cannot tell": "cannot tell at this sample size"}
 
 
-def _pct(value) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
+def pct(value) -> str:
+    """A share as a percentage with one decimal; a dash when absent or NaN."""
+    return "–" if value is None or value != value else f"{100 * value:.1f}%"
 
 
-def headline(data: RunData, summary: dict | None = None) -> list[dict]:
-    """One row per label: every pass@k with its interval (of the held-out summary unless given another)."""
-    summary = data.summary if summary is None else summary
+def pts(value) -> str:
+    """A difference of shares in percentage points, signed."""
+    return "–" if value is None or value != value else f"{100 * value:+.1f}"
+
+
+def score_text(score: dict) -> str:
+    """`12.5% [8.1%, 17.9%]`: an estimate and its 95% interval."""
+    return f"{pct(score.get('estimate'))} [{pct(score.get('ci_low'))}, {pct(score.get('ci_high'))}]"
+
+
+def metric_columns(*summaries: dict) -> list[str]:
+    """Every pass@k any label of any summary has, by k: one column list for every row of a table."""
+    metrics = {m for summary in summaries for scored in summary.get("labels", {}).values() for m in scored.get("scores", {})}
+    return sorted(metrics, key=lambda m: int(m.split("@")[1]) if m.split("@")[-1].isdigit() else 1 << 30)
+
+
+def score_table(table_id: str, labels: list[str], summary: dict, columns: list[str], samples: bool = True) -> Table:
+    """One row per label, one cell per metric column (a dash where that label lacks it)."""
+    names = ["label", "problems"] + (["samples"] if samples else []) + [f"{m} [95% CI]" for m in columns]
     rows = []
+    for label in labels:
+        scored = summary.get("labels", {}).get(label)
+        if scored is None:
+            continue
+        scores = scored.get("scores", {})
+        rows.append([text(label), num(scored.get("problems", 0))] + ([num(scored.get("samples", 0))] if samples else [])
+                    + [text(score_text(scores[m]) if m in scores else None) for m in columns])
+    return Table(table_id, header(*names, numeric=("problems", "samples")), rows)
+
+
+def _pairs(data: RunData) -> list[tuple[tuple[str, str], list[dict]]]:
+    """Comparisons grouped per (baseline, label) pair, pairs in label order, each pair's rows by k."""
+    def k(row: dict) -> int:
+        return int(row["metric"].split("@")[1])
+
+    order = {label: i for i, label in enumerate(data.labels)}
+    rows = sorted(data.summary.get("comparisons", []), key=lambda c: (order.get(c["b"], 99), c["b"], c["a"], k(c)))
+    return [(pair, list(group)) for pair, group in groupby(rows, key=lambda c: (c["a"], c["b"]))]
+
+
+def answers(data: RunData) -> list[dict]:
+    """Per label pair, once: is the label better than the base, with the k's it holds for, and the evidence."""
+    made = []
+    for (a, b), rows in _pairs(data):
+        verdicts: dict[str, list[str]] = {}  # verdict -> the k's it holds for, in k order
+        for r in rows:
+            verdicts.setdefault(r["verdict"], []).append(r["metric"])
+        if len(verdicts) == 1:
+            [(verdict, metrics)] = verdicts.items()
+            said = f"{WORDS.get(verdict, verdict)} ({', '.join(metrics)})"
+        else:
+            said = "; ".join(f"{WORDS.get(v, v)} on {', '.join(ms)}" for v, ms in verdicts.items())
+        first = rows[0]
+        scores = {label: data.summary.get("labels", {}).get(label, {}).get("scores", {}).get(first["metric"], {})
+                  for label in (a, b)}
+        evidence = (f"{first['metric']}: {b} {pct(scores[b].get('estimate'))} vs {a} {pct(scores[a].get('estimate'))}, "
+                    f"difference {difference_text(first)} over {first['problems']} problems")
+        if "p_value" in first:
+            evidence += f", p = {first['p_value']:.3g}"
+        mde = mde_text(first.get("minimum_detectable_effect"))
+        made.append({"question": f"{b} better than {a}", "answer": said, "evidence": evidence + "." + (f" {mde}." if mde else ""),
+                     "brief": f"{first['metric']} {difference_text(first)}", "verdict": first["verdict"].replace(" ", "-"),
+                     "primary": False, "label": b})
+    if made:  # the final adapter's answer in full; checkpoints and other labels one line each beneath it
+        next((a for a in made if a["label"] == "adapter"), made[0])["primary"] = True
+    return made
+
+
+def interval_words(data: RunData, metric: str) -> list[str]:
+    """What each label's interval claims, in words (most telling when few problems are solved)."""
+    said = []
     for label in data.labels:
-        scored = summary.get("labels", {}).get(label, {})
-        row = {"label": label, "problems": scored.get("problems", 0), "samples": scored.get("samples", 0), "scores": []}
-        for metric, s in scored.get("scores", {}).items():
-            row["scores"].append({
-                "metric": metric,
-                "text": f"{_pct(s['estimate'])} [{_pct(s['ci_low'])}, {_pct(s['ci_high'])}]",
-                **s,
-            })
-        rows.append(row)
-    return rows
+        score = data.summary.get("labels", {}).get(label, {}).get("scores", {}).get(metric, {})
+        if score.get("in_words"):
+            said.append(f"{label}: {score['in_words']}")
+    return said
 
 
-def comparisons(data: RunData) -> list[dict]:
-    """Paired differences against the base, with plain-words verdicts."""
-    words = {"better": "yes", "worse": "no (worse)", "cannot tell": "cannot tell at this sample size"}
-    rows = []
-    for c in data.summary.get("comparisons", []):
-        rows.append({
-            **c,
-            "text": f"{100 * c['difference']:+.1f} pts [{100 * c['ci_low']:+.1f}, {100 * c['ci_high']:+.1f}]",
-            "p_text": f"p = {c['p_value']:.3g}" if "p_value" in c else "",
-            "mde_text": _mde_text(c.get("minimum_detectable_effect")),
-            "plain": f"{c['b']} better than {c['a']} on {c['metric']}: {words.get(c['verdict'], c['verdict'])}",
-        })
-    return rows
+def difference_text(c: dict) -> str:
+    """`+4.2 pts [-1.0, +9.5]`."""
+    return f"{pts(c['difference'])} pts [{pts(c['ci_low'])}, {pts(c['ci_high'])}]"
+
+
+def mde_text(mde: float | None) -> str:
+    """The smallest difference this many problems would detect, in words (empty when unknown)."""
+    if mde is None or mde != mde:  # absent or NaN (fewer than two problems)
+        return ""
+    if mde >= 1:
+        return "The smallest difference detectable here (80% power) is over 100 pts: too few problems to tell anything"
+    return f"The smallest difference detectable here (80% power) is {100 * mde:.1f} pts"
+
+
+def _detectable(mde: float | None) -> str | None:
+    if mde is None or mde != mde:
+        return None
+    return "over 100 pts" if mde >= 1 else f"{100 * mde:.1f} pts"  # a difference of shares cannot exceed 100 pts
+
+
+def comparison_table(data: RunData) -> Table:
+    """Every paired difference, one row per pair and k."""
+    rows = [[text(f"{c['b']} − {c['a']}"), text(c["metric"]), text(difference_text(c)),
+             num(f"{c['p_value']:.3g}" if "p_value" in c else None), num(c["problems"]),
+             num(f"{len(c.get('won', []))} / {len(c.get('lost', []))}"),
+             num(_detectable(c.get("minimum_detectable_effect"))),
+             Cell(WORDS.get(c["verdict"], c["verdict"]), css=f"answer-{c['verdict'].replace(' ', '-')}")]
+            for _, group in _pairs(data) for c in group]
+    return Table("comparisons", header("comparison", "metric", "difference [95% CI]", "p", "problems", "won / lost",
+                                       "detectable", "better?", numeric=("p", "problems", "won / lost", "detectable")), rows)
 
 
 def verdict_counts(data: RunData) -> dict[str, dict[str, int]]:
-    """Label -> verdict -> count, from the journaled results."""
+    """Label -> verdict -> count, from the journaled results (the latest per completion)."""
     counts: dict[str, dict[str, int]] = {}
     for label in data.labels:
         tally = counts.setdefault(label, {})
-        for record in data.results[label]:
+        for record in data.results.get(label, []):
             tally[record.verdict.value] = tally.get(record.verdict.value, 0) + 1
-    return counts
+    return {label: tally for label, tally in counts.items() if tally}
 
 
-def problem_rows(data: RunData) -> list[dict]:
-    """Per-problem solved counts per label, ordered by difficulty, with every sample for drill-down."""
-    ids = set(data.problems)
-    for records in data.results.values():
-        ids.update(r.problem_id for r in records)
+def retries(data: RunData) -> dict[str, int]:
+    """Sandbox failures each label's results survived (summary.json's count, else the journal's)."""
+    counted = {}
+    for label in data.labels:
+        scored = data.summary.get("labels", {}).get(label, {})
+        counted[label] = scored.get("sandbox_retries", sum(r.sandbox_retries for r in data.results.get(label, [])))
+    return counted
+
+
+def verdict_table(data: RunData) -> Table:
+    """Verdict counts (the verdicts that occur), extraction health and, when any, sandbox retries per label."""
+    counts = verdict_counts(data)
+    order = [v for v in VERDICT_ORDER if any(v in c for c in counts.values())]
+    retried = retries(data)
+    extra = ["no code", "unclosed <think>", "truncated"] + (["sandbox retries"] if any(retried.values()) else [])
+    rows = []
+    for label, tally in counts.items():
+        health = data.summary.get("labels", {}).get(label, {}).get("extraction", {})
+        row = [text(label)] + [Cell(str(tally.get(v, 0)), css=f"num v-{v}" if tally.get(v) else "num") for v in order]
+        row += [num(pct(health[k]) if k in health else None) for k in ("no_code", "think_unclosed", "truncated")]
+        rows.append(row + ([num(retried.get(label, 0))] if any(retried.values()) else []))
+    return Table("verdict-table", header("label", *order, *extra, numeric=(*order, *extra)), rows)
+
+
+def retries_note(data: RunData) -> str:
+    """A sentence naming the labels whose judging survived sandbox failures; empty when none did."""
+    retried = {label: n for label, n in retries(data).items() if n}
+    if not retried:
+        return ""
+    listed = ", ".join(f"{label} {n}" for label, n in retried.items())
+    return (f"The sandbox failed and was retried in a fresh one for {listed} sample(s); their verdicts come from the "
+            "retry. Many retries point at the host (memory, uids, bubblewrap), not at the programs.")
+
+
+def problem_table(data: RunData) -> Table:
+    """Per-problem solved counts per label, by difficulty; each title links to the problem's detail page."""
+    ids = data.problem_ids()
+    pages = page_names(ids)
+    by_problem: dict[str, dict[str, list[int]]] = {}
+    for label, records in data.results.items():
+        for r in records:
+            tally = by_problem.setdefault(r.problem_id, {}).setdefault(label, [0, 0])
+            tally[0] += r.solved
+            tally[1] += 1
     rows = []
     for pid in ids:
-        info = data.problems.get(pid, {"id": pid, "title": pid})
-        row = {"id": pid, "title": info.get("title", pid), "rating": info.get("rating"),
-               "statement": info.get("statement", ""), "labels": {}}
-        for label in data.labels:
-            results = sorted((r for r in data.results[label] if r.problem_id == pid), key=lambda r: r.sample)
-            completions = data.completions.get(label, {})
-            row["labels"][label] = {
-                "solved": sum(r.solved for r in results),
-                "samples": [{**r.to_json(), "raw": c.text if (c := completions.get(r.completion_key)) else ""}
-                            for r in results],
-            }
-        rows.append(row)
-    return sorted(rows, key=lambda r: (r["rating"] is None, r["rating"] or 0, r["id"]))
+        info = data.problems.get(pid, {})
+        tallies = by_problem.get(pid, {})
+        rows.append([Cell(info.get("title") or pid, href=f"{PAGE_DIR}/{pages[pid]}"), text(pid, "id"), num(info.get("rating"))]
+                    + [num(f"{tallies[label][0]}/{tallies[label][1]}" if label in tallies else None) for label in data.labels])
+    return Table("problem-table", header("problem", "id", "rating", *(f"{label} solved" for label in data.labels),
+                                         numeric=("rating", *(f"{label} solved" for label in data.labels))), rows)
 
 
-_CHECKPOINT = re.compile(r"checkpoint-(\d+)$")
-
-
-def checkpoint_sweep(data: RunData, metric: str) -> list[tuple[int, float, float, float]]:
-    """Scores of evaluated checkpoints by training step: base at 0, `checkpoint-N` at N, the final adapter last.
-
-    Empty unless at least one checkpoint was evaluated (`harness eval --adapter RUN/train/checkpoint-N ...`).
-    """
-    steps = {}
-    for label in data.summary.get("labels", {}):
-        match = _CHECKPOINT.search(label)
-        if match:
-            steps[label] = int(match.group(1))
-    if not steps:
-        return []
-    if "base" in data.summary.get("labels", {}):
-        steps["base"] = 0
-    if "adapter" in data.summary.get("labels", {}) and data.metrics:
-        steps["adapter"] = data.metrics[-1]["step"]
-    sweep = []
-    for label, step in steps.items():
-        score = data.summary["labels"][label].get("scores", {}).get(metric)
-        if score:
-            sweep.append((step, score["estimate"], score["ci_low"], score["ci_high"]))
-    return sweep
-
-
-def figures(data: RunData) -> dict[str, str]:
+def figures(data: RunData, metric: str) -> dict[str, str]:
     """Every chart the run's data supports, as SVG text keyed by name."""
-    first_metric = next(iter(data.summary.get("labels", {}).get("base", {}).get("scores", {})), "pass@1")
-    made = {"training": charts.training_chart(data.metrics, checkpoint_sweep(data, first_metric), first_metric)}
-    bars = [
-        (row["label"], s["estimate"], s["ci_low"], s["ci_high"])
-        for row in headline(data)
-        for s in row["scores"]
-        if s["metric"] == first_metric
-    ]
-    made["pass_at_k"] = charts.pass_at_k_chart(bars, first_metric)
+    made = {"training": charts.training_chart(data.metrics, sections.checkpoint_sweep(data, metric), metric)}
+    scored = data.summary.get("labels", {})
+    bars = [(label, s["estimate"], s["ci_low"], s["ci_high"])
+            for label in data.labels if (s := scored.get(label, {}).get("scores", {}).get(metric))]
+    made["pass_at_k"] = charts.pass_at_k_chart(bars, metric)
     made["verdicts"] = charts.verdict_chart(verdict_counts(data), VERDICT_ORDER)
     return {name: svg for name, svg in made.items() if svg}
 
 
-FLAT_LOSS_SHARE = 0.2  # the first share of logged steps looked at
-FLAT_LOSS_DROP = 0.02  # less relative fall than this over them is "flat"
-
-
-def training_warnings(metrics: list[dict]) -> list[str]:
-    """The seed's failure modes, read off the curve: a flat loss, zero gradients, heavy padding."""
-    warnings = []
-    losses = [m["loss"] for m in metrics if isinstance(m.get("loss"), int | float)]
-    head = losses[: max(3, round(len(losses) * FLAT_LOSS_SHARE))]
-    if len(losses) >= 10 and head[0] > 0 and (head[0] - min(head)) / head[0] < FLAT_LOSS_DROP:
-        warnings.append(f"flat loss over the first {len(head)} logged steps ({head[0]:.4g} → {min(head):.4g}): check "
-                        "the chat template and pad token, that assistant tokens are trained, and the learning rate")
-    if metrics and all(m.get("grad_norm") == 0 for m in metrics if "grad_norm" in m):
-        warnings.append("grad_norm is 0 at every logged step: the adapter is not training")
-    padding = metrics[-1].get("padding_fraction") if metrics else None
-    if padding is not None and padding > 0.3:
-        warnings.append(f"{100 * padding:.0f}% of the batched tokens were padding: train.packing (padding-free) "
-                        "would save that compute")
-    return warnings
-
-
-def training_summary(data: RunData) -> dict | None:
-    """First and last logged values of the main training metrics, and warnings read off the curve."""
-    if not data.metrics:
-        return None
-    first, last = data.metrics[0], data.metrics[-1]
-    keys = ["loss", "grad_norm", "mean_token_accuracy", "padding_fraction", "tokens_per_s"]
-    return {"steps": last.get("step"), "rows": [(k, first.get(k), last.get(k)) for k in keys if k in last],
-            "warnings": training_warnings(data.metrics)}
-
-
-def _mde_text(mde: float | None) -> str:
-    if mde is None or mde != mde:  # absent or NaN (fewer than two problems)
-        return ""
-    if mde >= 1:
-        return "smallest difference detectable here (80% power) is over 100 pts: too few problems to tell anything"
-    return f"smallest difference detectable here (80% power): {100 * mde:.1f} pts"
-
-
-def breakdowns(data: RunData) -> dict:
-    """Pass rates by difficulty band and by tag: {"by_rating": {group: {label: row}}, "by_tag": ...}."""
-    tables = {}
-    for name in ("by_rating", "by_tag"):
-        table: dict[str, dict] = {}
-        for label, scored in data.summary.get("labels", {}).items():
-            for group, row in scored.get(name, {}).items():
-                table.setdefault(group, {})[label] = row
-        if name == "by_rating":
-            table = dict(sorted(table.items(), key=lambda item: (item[0] == "unrated", int(item[0].split("-")[0])
-                                                                 if item[0] != "unrated" else 0)))
-        tables[name] = table
-    return tables
-
-
-def held_out(data: RunData) -> dict:
-    """How the held-out set was made and checked: split method, counts, contamination, skipped rows."""
-    split = data.split
-    if not split:
-        return {}
-    contamination = split.get("contamination", {})
-    return {
-        "method": split.get("method"),
-        "counts": split.get("counts", {}),
-        "contamination": {
-            "checked": contamination.get("checked", 0),
-            "rule": f"{contamination.get('ngram', '?')}-grams, threshold {contamination.get('threshold', '?')}",
-            "counts": contamination.get("counts", {}),
-            "removed": contamination.get("removed", []),
-            "flagged": contamination.get("flagged", []),
-        } if contamination else {},
-        "sources": split.get("sources", {}),
-    }
-
-
 def build_context(data: RunData) -> dict:
-    """Everything the templates need."""
+    """Everything both renderers need, prepared."""
+    columns = metric_columns(data.summary, data.summary.get("seen", {}))
+    first_metric = columns[0] if columns else "pass@1"
     return {
         "root": str(data.root),
-        "status": data.status,
-        "missing": data.missing,
-        "headline": headline(data),
-        "seen_headline": headline(data, data.summary["seen"]) if data.summary.get("seen") else [],
-        "held_out": held_out(data),
-        "breakdowns": breakdowns(data),
-        "first_metric": f"pass@{min(data.summary.get('ks') or [1])}",
-        "comparisons": comparisons(data),
-        "verdict_order": VERDICT_ORDER,
-        "verdicts": verdict_counts(data),
-        "extraction": {label: s.get("extraction", {}) for label, s in data.summary.get("labels", {}).items()},
-        "problems": problem_rows(data),
-        "labels": data.labels,
-        "training": training_summary(data),
-        "figures": figures(data),
-        "config": data.config,
-        "env": data.env,
-        "split": {k: v for k, v in data.split.items() if k in ("method", "seed", "counts")},
+        "status_line": sections.status_line(data.status),
+        "notices": sections.notices(data),
+        "answers": answers(data),
+        "no_answer": sections.no_answer(data),
+        "headline": score_table("headline-table", data.labels, data.summary, columns),
+        "interval_words": interval_words(data, first_metric),
+        "comparisons": comparison_table(data),
+        "seen": score_table("seen", data.labels, data.summary.get("seen", {}), columns, samples=False),
+        "held_out": sections.held_out(data.split),
+        "training": sections.training(data.metrics),
+        "verdicts": verdict_table(data),
+        "retries_note": retries_note(data),
+        "first_metric": first_metric,
+        "breakdowns": sections.breakdowns(data, first_metric),
+        "problems": problem_table(data),
+        "metadata": sections.metadata(data),
+        "config_text": sections.config_text(data.config),
+        "figures": figures(data, first_metric),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 
 @cache
@@ -16,3 +17,10 @@ def environment():
 def render(template: str, context: dict) -> str:
     """One template rendered with `context`."""
     return environment().get_template(template).render(**context)
+
+
+def render_to(path: Path, template: str, context: dict) -> int:
+    """Render `template` straight into `path`, piece by piece (a page is never one big string); return its size."""
+    with path.open("w", encoding="utf-8") as handle:
+        environment().get_template(template).stream(**context).dump(handle)
+    return path.stat().st_size

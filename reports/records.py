@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from judges import TestResult, Verdict
 
@@ -125,6 +125,14 @@ class ResultRecord(_Record):
         return fields
 
 
-def latest_results(results: Iterable[ResultRecord]) -> list[ResultRecord]:
+class _Judged(Protocol):
+    @property
+    def completion_key(self) -> str: ...
+
+
+J = TypeVar("J", bound=_Judged)
+
+
+def latest_results(results: Iterable[J]) -> list[J]:
     """One result per completion: the last judged (a changed test set or limit appends a new one)."""
     return list({r.completion_key: r for r in results}.values())

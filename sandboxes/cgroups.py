@@ -1,16 +1,22 @@
-"""Per-run memory cgroups: an exact memory limit, the OOM-kill count and peak usage.
+"""Per-run cgroups: an exact memory limit, the OOM-kill count and peak usage; a session's CPU time.
 
-Used where the memory controller is writable by the harness: cgroup v1 (a `memory`
+Memory: used where the memory controller is writable by the harness: cgroup v1 (a `memory`
 hierarchy, as in many containers), or cgroup v2 where the harness's own cgroup already
 delegates `memory` to its children (a systemd scope with `Delegate=yes`). Anywhere else
 `memory_controller()` returns None and the sandboxes fall back to an address-space rlimit,
 mapping `MemoryError` / allocation failures to MLE. Which one was used is recorded.
+
+CPU: a cgroup counts the CPU time of every process that was ever in it, however it ended,
+including workers the kernel reaped itself (a parent that ignores SIGCHLD), whose time
+never reaches anyone's rusage. `cpu_controller()` finds a writable cpuacct hierarchy (v1);
+on v2 the session's memory cgroup has the same count in `cpu.stat`.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import signal
 import time
 from dataclasses import dataclass
@@ -19,6 +25,16 @@ from pathlib import Path
 
 _MB = 1 << 20
 _counter = itertools.count()
+_tokens: dict[int, str] = {}
+
+
+def _token() -> str:
+    """A random word per process (a forked child gets its own), so no two processes' cgroup names meet.
+
+    The pid alone is not enough: a crashed harness can leave a cgroup behind under a pid the
+    kernel hands out again.
+    """
+    return _tokens.setdefault(os.getpid(), secrets.token_hex(4))
 
 
 @dataclass(frozen=True)
@@ -35,12 +51,12 @@ class MemoryController:
 
     def create(self) -> MemoryCgroup:
         """A fresh, empty cgroup (removed by `MemoryCgroup.remove`)."""
-        path = self.parent / f"harness-{os.getpid()}-{next(_counter)}"
+        path = self.parent / f"harness-{os.getpid()}-{_token()}-{next(_counter)}"
         path.mkdir()
         return MemoryCgroup(path, self.version)
 
 
-class MemoryCgroup:
+class Cgroup:
     """One cgroup: a sandbox's processes join it in their pre-exec step."""
 
     def __init__(self, path: Path, version: int) -> None:
@@ -68,6 +84,42 @@ class MemoryCgroup:
             os.write(fd, b"0")
         finally:
             os.close(fd)
+
+    def remove(self, patience_s: float = 5.0) -> None:
+        """Kill whatever is still inside, then delete the cgroup."""
+        deadline = time.monotonic() + patience_s
+        while time.monotonic() < deadline:
+            pids = [int(p) for p in self._read("cgroup.procs").split()]
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            try:
+                self.path.rmdir()
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                time.sleep(0.005)
+
+    @property
+    def cpu_usage_file(self) -> Path:
+        """The file counting the CPU time of everything that ran here: ns in v1's cpuacct, `usage_usec` in v2."""
+        return self.path / ("cpuacct.usage" if self.version == 1 else "cpu.stat")
+
+
+def cpu_usage_s(text: str) -> float:
+    """CPU seconds from the content of `Cgroup.cpu_usage_file` (either version)."""
+    for line in text.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "usage_usec":
+            return int(value) / 1e6
+    return int(text.strip() or 0) / 1e9
+
+
+class MemoryCgroup(Cgroup):
+    """A memory cgroup: limit, peak and OOM kills."""
 
     def set_limit(self, limit_mb: int) -> None:
         """Memory (and memory+swap, so nothing is swapped out instead of counted) capped at `limit_mb`."""
@@ -107,23 +159,25 @@ class MemoryCgroup:
                 return int(value)
         return 0
 
-    def remove(self, patience_s: float = 5.0) -> None:
-        """Kill whatever is still inside, then delete the cgroup."""
-        deadline = time.monotonic() + patience_s
-        while time.monotonic() < deadline:
-            pids = [int(p) for p in self._read("cgroup.procs").split()]
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            try:
-                self.path.rmdir()
-                return
-            except FileNotFoundError:
-                return
-            except OSError:
-                time.sleep(0.005)
+
+def sweep_stale(parent: Path) -> None:
+    """Remove the empty cgroups a crashed harness process left here (named by its pid, now dead)."""
+    try:
+        entries = list(parent.glob("harness-*-*-*"))
+    except OSError:
+        return
+    for path in entries:
+        try:
+            os.kill(int(path.name.split("-")[1]), 0)
+            continue  # alive (or the pid was reused): not ours to touch
+        except ProcessLookupError:
+            pass
+        except (ValueError, PermissionError):
+            continue
+        try:
+            path.rmdir()  # refused while a process is inside
+        except OSError:
+            pass
 
 
 def _own_cgroup(controller: str) -> str | None:
@@ -136,6 +190,49 @@ def _own_cgroup(controller: str) -> str | None:
         _, controllers, path = line.split(":", 2)
         if controller in controllers.split(","):
             return path
+    return None
+
+
+@dataclass(frozen=True)
+class CpuController:
+    """Where per-session CPU-accounting cgroups are made (a v1 cpuacct hierarchy)."""
+
+    parent: Path
+
+    @property
+    def mechanism(self) -> str:
+        """How CPU time is counted, as recorded in env.json."""
+        return "cgroup-v1"
+
+    def create(self) -> Cgroup:
+        """A fresh, empty cpuacct cgroup (removed by `Cgroup.remove`)."""
+        path = self.parent / f"harness-{os.getpid()}-{_token()}-{next(_counter)}"
+        path.mkdir()
+        return Cgroup(path, 1)
+
+
+@cache
+def cpu_controller() -> CpuController | None:
+    """A writable v1 cpuacct hierarchy, or None (on v2 the memory cgroup counts CPU time too)."""
+    own = _own_cgroup("cpuacct")
+    if own is None:
+        return None
+    for mount in (Path("/sys/fs/cgroup/cpuacct"), Path("/sys/fs/cgroup/cpu,cpuacct"), Path("/sys/fs/cgroup/cpuacct,cpu")):
+        candidate = CpuController(mount / own.lstrip("/"))
+        if not (mount / "cpuacct.usage").exists():
+            continue
+        try:
+            cgroup = candidate.create()
+        except OSError:
+            continue
+        try:
+            if cgroup.cpu_usage_file.read_text().strip() == "0":
+                sweep_stale(candidate.parent)
+                return candidate
+        except OSError:
+            pass
+        finally:
+            cgroup.remove()
     return None
 
 
@@ -159,6 +256,7 @@ def memory_controller() -> MemoryController | None:
         for mount in (Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/memory,cpu")):
             candidate = MemoryController(mount / v1_path.lstrip("/"), 1)
             if (mount / "memory.limit_in_bytes").exists() and _probe(candidate):
+                sweep_stale(candidate.parent)
                 return candidate
     v2_path = _own_cgroup("")
     if v2_path is not None:
@@ -170,5 +268,6 @@ def memory_controller() -> MemoryController | None:
                 continue
             candidate = MemoryController(parent, 2)
             if delegated and _probe(candidate):
+                sweep_stale(candidate.parent)
                 return candidate
     return None

@@ -7,11 +7,11 @@ it shares the host's filesystem view, network and user id with the harness.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import resource
 import selectors
-import shutil
 import signal
 import stat
 import subprocess
@@ -24,10 +24,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sandboxes.cgroups import MemoryCgroup, MemoryController, memory_controller
-from sandboxes.result import Execution, LimitHit, Limits, SandboxError
+from sandboxes.reset import remove_at, remove_tree
+from sandboxes.result import Execution, LimitHit, Limits, Mechanisms, SandboxError
 
 _MB = 1 << 20
 _DRAIN_GRACE_S = 0.5
+log = logging.getLogger(__name__)
 
 
 def clean_environment(home: str) -> dict[str, str]:
@@ -252,11 +254,14 @@ class ProcessSandbox:
         self.python = python
         self.memory_controller = memory_controller() if use_cgroups else None
         self.memory = self.memory_controller.mechanism if self.memory_controller else "rlimit"
+        self.mechanisms = Mechanisms(isolation="reduced", memory=self.memory, cpu="rusage",
+                                     seccomp="off: the process sandbox has no filter", userns="allowed")
+        self.cleanup_failures: list[str] = []
 
     @contextmanager
     def session(self, files: Mapping[str, bytes] | None = None, limits: Limits | None = None):
         """A working directory holding `files` in which several runs happen (one process each; `limits` per run)."""
-        with fresh_workdir(files, "harness-sbx-") as workdir:
+        with fresh_workdir(files, "harness-sbx-", self.cleanup_failures) as workdir:
             yield ProcessSession(workdir, self.memory_controller, self.python)
 
     def run(self, argv: Sequence[str], stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None) -> Execution:
@@ -279,7 +284,11 @@ class ProcessSession:
         for name, content in (files or {}).items():
             write_private(self.workdir, name, content)
         for name in dirs:
-            shutil.rmtree(self.workdir / name, ignore_errors=True)
+            dir_fd = os.open(self.workdir, os.O_PATH | os.O_DIRECTORY)
+            try:
+                remove_at(dir_fd, name)
+            finally:
+                os.close(dir_fd)
             (self.workdir / name).mkdir()
         cgroup = self.controller.create() if self.controller else None
         try:
@@ -307,7 +316,7 @@ def write_private(root: Path, name: str, content: bytes) -> None:
         except FileNotFoundError:
             pass
         except IsADirectoryError:
-            shutil.rmtree(root / name, ignore_errors=True)
+            remove_at(dir_fd, name)
         fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd)
         with open(fd, "wb") as handle:
             handle.write(content)
@@ -334,16 +343,19 @@ def read_private(root: Path, name: str, limit: int) -> bytes:
 
 def limit_fired(
     sig: int | None, cpu_s: float, rss_mb: float | None, limits: Limits, *, output_hit: bool, wall_hit: bool,
-    oom_killed: bool = False,
+    oom_killed: bool = False, tmpfs_mb: float = 0.0,
 ) -> LimitHit | None:
     """Which limit ended a run, in judge precedence.
 
-    Output first, then memory when a cgroup OOM-killed it, CPU, wall, and memory again for a
-    kill near the address-space cap.
+    Output first, then memory when a cgroup OOM-killed it or the program left its memory
+    limit's worth in the sandbox's memory file systems (a tmpfs holds memory that belongs to
+    no process, so no rlimit sees it), CPU, wall, and memory again for a kill near the
+    address-space cap.
     """
     if output_hit:
         return LimitHit.OUTPUT
-    if oom_killed:
+    in_tmpfs = tmpfs_mb >= 1 and tmpfs_mb + (rss_mb or 0.0) >= 0.9 * limits.memory_mb
+    if oom_killed or in_tmpfs:
         return LimitHit.MEMORY
     if sig == signal.SIGXCPU or cpu_s > limits.cpu_time_s:
         return LimitHit.CPU_TIME
@@ -355,26 +367,41 @@ def limit_fired(
 
 
 @contextmanager
-def fresh_workdir(files: Mapping[str, bytes] | None, prefix: str):
-    """A new temporary directory holding `files`, removed with everything in it afterwards."""
+def fresh_workdir(files: Mapping[str, bytes] | None, prefix: str, failures: list[str] | None = None):
+    """A new temporary directory holding `files`, removed with everything in it afterwards.
+
+    A folder that cannot be removed (whatever a program left in it) is logged and noted in
+    `failures`, never raised: it must not stop an evaluation.
+    """
     workdir = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         for name, content in (files or {}).items():
             (workdir / name).write_bytes(content)
         yield workdir
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        discard(workdir, failures)
+
+
+def discard(path: Path, failures: list[str] | None = None) -> None:
+    """Remove a session folder; a failure is recorded, never raised."""
+    try:
+        remove_tree(path)
+    except Exception as exc:  # noqa: BLE001 - whatever a program left, the evaluation goes on
+        log.warning("could not remove the sandbox folder %s: %s", path, exc)
+        if failures is not None:
+            failures.append(f"{path}: {exc}")
 
 
 def make_execution(status: int, cpu_s: float, rss_mb: float | None, drain: OutputDrain, limits: Limits, *,
-                   output_hit: bool, wall_hit: bool, oom_killed: bool, wall_s: float) -> Execution:
+                   output_hit: bool, wall_hit: bool, oom_killed: bool, wall_s: float, tmpfs_mb: float = 0.0) -> Execution:
     """The execution record from a wait status, resource usage and the drained output.
 
     `rss_mb` is None where the program's own peak cannot be told apart (recorded as 0).
     """
     exit_code = os.waitstatus_to_exitcode(status)
     sig = -exit_code if exit_code < 0 else None
-    limit_hit = limit_fired(sig, cpu_s, rss_mb, limits, output_hit=output_hit, wall_hit=wall_hit, oom_killed=oom_killed)
+    limit_hit = limit_fired(sig, cpu_s, rss_mb, limits, output_hit=output_hit, wall_hit=wall_hit, oom_killed=oom_killed,
+                            tmpfs_mb=tmpfs_mb)
     return Execution(
         exit_code=None if sig is not None else exit_code,
         signal=sig,

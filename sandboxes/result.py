@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Protocol
 
@@ -58,6 +58,24 @@ class Execution:
         return "\n".join(text.splitlines()[-lines:])[-chars:]
 
 
+@dataclass(frozen=True)
+class Mechanisms:
+    """How each protection works on this host (for env.json and the report's first screen).
+
+    A host that lacks a mechanism gets the weaker one named here, never silence.
+    """
+
+    isolation: str  # "full" (bubblewrap) | "reduced" (the process sandbox)
+    memory: str  # "cgroup-v1" | "cgroup-v2" (exact, OOM kills counted) | "rlimit" (address space)
+    cpu: str  # "cgroup-v1" | "cgroup-v2" (every process's CPU) | "rusage" (not that of unreaped descendants)
+    seccomp: str  # "on" | "off: <why>"
+    userns: str  # "disabled" (bwrap --disable-userns) | "seccomp" (refused by the filter) | "allowed"
+
+    def to_json(self) -> dict[str, str]:
+        """The record as a plain dict."""
+        return asdict(self)
+
+
 class SandboxError(RuntimeError):
     """The sandbox itself failed (not the program): callers report an internal error, never RE."""
 
@@ -86,6 +104,8 @@ class Sandbox(Protocol):
     kind: str  # "bwrap" | "process"
     isolation: str  # "full" | "reduced"
     memory: str  # how memory is limited: "cgroup-v1" | "cgroup-v2" | "rlimit"
+    mechanisms: Mechanisms  # how each protection works here (memory, cpu, seccomp, userns)
+    cleanup_failures: list[str]  # session folders it could not remove (path: why); never raised
     python: str  # the Python interpreter's path as seen inside the sandbox
 
     def session(self, files: Mapping[str, bytes] | None = None,

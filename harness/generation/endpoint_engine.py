@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from harness.errors import HarnessError
-from harness.generation.engine import Completion, Request, Sampling, request_seed
+from harness.generation.engine import Completion, Job, Request, Sampling, render_prompt, request_seed
 from harness.generation.vllm_engine import CPU_KV_CACHE_BYTES, max_lora_rank
 
 
@@ -52,19 +52,14 @@ class EndpointEngine:
             self.server.__exit__()
             self.server = None
 
-    def render(self, messages: list[dict]) -> str:
-        """The same prompt text the offline engines use."""
-        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True,
-                                                  **self.chat_template_kwargs)
+    def render(self, messages: list[dict[str, str]]) -> str:
+        """The shared chat-template rendering: the same prompt text the offline engines send."""
+        return render_prompt(self.tokenizer, messages, self.chat_template_kwargs)
 
-    def generate(self, requests: Sequence[Request], sampling: Sampling, adapter: str | None) -> list[list[Completion]]:
-        """`sampling.n` completions per request for one label."""
-        return self.generate_mixed([(request, adapter) for request in requests], sampling)
-
-    def generate_mixed(self, jobs: Sequence[tuple[Request, str | None]], sampling: Sampling) -> list[list[Completion]]:
+    def generate_mixed(self, jobs: Sequence[Job], sampling: Sampling) -> list[list[Completion]]:
         """Requests of any labels, sent concurrently; completions in job order."""
         with ThreadPoolExecutor(self.concurrency) as pool:
-            return list(pool.map(lambda job: self._one(*job, sampling), jobs))
+            return list(pool.map(lambda job: self._one(job[0], job[1], sampling), jobs))
 
     def _one(self, request: Request, adapter: str | None, sampling: Sampling) -> list[Completion]:
         if adapter is not None and adapter not in self.adapters:

@@ -11,9 +11,16 @@ A failure stops the evaluation with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 from harness.errors import HarnessError
-from harness.generation.engine import Request, Sampling
+from harness.generation.engine import Completion, Engine, LogprobEngine, Request, Sampling
 from harness.prompts import generation_messages
+
+if TYPE_CHECKING:
+    from harness.config import GenerationConfig, ModelConfig
+    from harness.problems import Problem
 
 PROBE = Sampling(n=1, temperature=0.0, top_p=1.0, max_new_tokens=8, seed=0)
 _LOGPROB_TOLERANCE = 1e-4
@@ -23,28 +30,32 @@ class FidelityError(HarnessError):
     """The engine does not serve what it should; evaluating would score the wrong model."""
 
 
-def _signature(completions) -> tuple:
+Signature = tuple[tuple[int, float], ...]
+
+
+def _signature(completions: list[Completion]) -> Signature:
     completion = completions[0]
     return tuple((token, round(logprob, 6)) for token, logprob in completion.token_logprobs or ())
 
 
-def _same(a, b) -> bool:
+def _same(a: Signature, b: Signature) -> bool:
     return len(a) == len(b) and all(ta == tb and abs(la - lb) <= _LOGPROB_TOLERANCE for (ta, la), (tb, lb) in zip(a, b,
                                                                                                                  strict=True))
 
 
-def check(engine, requests: list[Request], adapters: list[str]) -> dict:
+def check(engine: LogprobEngine, requests: list[Request], adapters: list[str]) -> dict[str, Any]:
     """Run both checks on `requests` (a few prompts); raise `FidelityError` on a failure, else return the record."""
-    base_alone = [_signature(c) for c in engine.generate_mixed([(r, None) for r in requests], PROBE, logprobs=1)]
+    base_alone = [_signature(c) for c in engine.generate_with_logprobs([(r, None) for r in requests], PROBE)]
     mixed_jobs = [(r, None) for r in requests] + [(r, label) for label in adapters for r in requests]
-    mixed = [_signature(c) for c in engine.generate_mixed(mixed_jobs, PROBE, logprobs=1)]
+    mixed = [_signature(c) for c in engine.generate_with_logprobs(mixed_jobs, PROBE)]
     base_in_mix = mixed[: len(requests)]
-    record = {"probe_prompts": len(requests), "probe_tokens": PROBE.max_new_tokens,
-              "base_is_base": all(_same(a, b) for a, b in zip(base_alone, base_in_mix, strict=True)),
-              "adapter_live": {}}
+    live: dict[str, bool] = {}
     for index, label in enumerate(adapters):
         rows = mixed[len(requests) * (index + 1) : len(requests) * (index + 2)]
-        record["adapter_live"][label] = any(not _same(a, b) for a, b in zip(base_alone, rows, strict=True))
+        live[label] = any(not _same(a, b) for a, b in zip(base_alone, rows, strict=True))
+    record: dict[str, Any] = {"probe_prompts": len(requests), "probe_tokens": PROBE.max_new_tokens,
+                              "base_is_base": all(_same(a, b) for a, b in zip(base_alone, base_in_mix, strict=True)),
+                              "adapter_live": live}
     if not record["base_is_base"]:
         raise FidelityError("fidelity: base requests batched with adapter requests do not give the base model's output "
                             "(vLLM LoRA slot bug, vllm#48421): keep max_loras above the number of adapters")
@@ -55,14 +66,15 @@ def check(engine, requests: list[Request], adapters: list[str]) -> dict:
     return record
 
 
-def agrees_with_transformers(engine, reference, requests: list[Request], adapters: list[str]) -> dict:
+def agrees_with_transformers(engine: Engine, reference: Engine, requests: list[Request],
+                             adapters: list[str]) -> dict[str, float]:
     """Optional check 3: greedy texts of the vLLM engine equal a transformers + PEFT engine's on the probe set.
 
     `reference` is a `TransformersEngine` over the same model and adapters. Exact equality holds
     in float32 on small models; in bf16 a few differing tokens are expected, so the record keeps
     the share of agreeing prompts per label rather than stopping the run.
     """
-    record = {}
+    record: dict[str, float] = {}
     for label in [None, *adapters]:
         jobs = [(request, label) for request in requests]
         ours = [row[0].text for row in engine.generate_mixed(jobs, PROBE)]
@@ -71,19 +83,20 @@ def agrees_with_transformers(engine, reference, requests: list[Request], adapter
     return record
 
 
-def before_evaluation(engine, config, model_path: str, adapters: dict[str, str], problems) -> dict | None:
+def before_evaluation(engine: Engine, generation: GenerationConfig, model: ModelConfig, model_path: str,
+                      adapters: Mapping[str, str], problems: Sequence[Problem]) -> dict[str, Any] | None:
     """The checks a run asks for, on its first three problems; None where they do not apply.
 
-    Checks 1 and 2 need log-probabilities from the offline vLLM engine, and adapters to check.
+    Checks 1 and 2 need an engine that gives log-probabilities, and adapters to check.
     """
-    if engine.name != "vllm" or not adapters:
+    if not isinstance(engine, LogprobEngine) or not adapters:
         return None
-    probe = [Request(p.id, generation_messages(p, config.generation.language)) for p in problems[:3]]
+    probe = [Request(p.id, generation_messages(p, generation.language)) for p in problems[:3]]
     record = check(engine, probe, list(adapters))
-    if config.generation.check_against_transformers:
+    if generation.check_against_transformers:
         from harness.generation.transformers_engine import TransformersEngine
 
-        reference = TransformersEngine(model_path, adapters, dtype=config.model.dtype,
-                                       chat_template_kwargs={"enable_thinking": config.model.enable_thinking})
+        reference = TransformersEngine(model_path, adapters, dtype=model.dtype,
+                                       chat_template_kwargs={"enable_thinking": model.enable_thinking})
         record["transformers_agreement"] = agrees_with_transformers(engine, reference, probe, list(adapters))
     return record

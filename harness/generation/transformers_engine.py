@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from harness.generation.engine import Completion, Request, Sampling, request_seed
+from harness.generation.engine import Completion, Job, Request, Sampling, render_prompt, request_seed
 
 
 class TransformersEngine:
@@ -36,18 +36,12 @@ class TransformersEngine:
     def close(self) -> None:
         """Nothing to release: the model lives in this process."""
 
-    def render(self, messages: list[dict]) -> str:
-        """Chat template with the generation prompt and the configured template switches."""
-        return self.tokenizer.apply_chat_template(
-            messages, tokenize=False, add_generation_prompt=True, **self.chat_template_kwargs
-        )
+    def render(self, messages: list[dict[str, str]]) -> str:
+        """The shared chat-template rendering."""
+        return render_prompt(self.tokenizer, messages, self.chat_template_kwargs)
 
-    def generate(self, requests: Sequence[Request], sampling: Sampling, adapter: str | None) -> list[list[Completion]]:
-        """Sample each request separately under its own seed, so results do not depend on batching."""
-        return [self._one(request, sampling, adapter) for request in requests]
-
-    def generate_mixed(self, jobs: Sequence[tuple[Request, str | None]], sampling: Sampling) -> list[list[Completion]]:
-        """Requests of any labels, one after another (transformers switches adapters between them)."""
+    def generate_mixed(self, jobs: Sequence[Job], sampling: Sampling) -> list[list[Completion]]:
+        """Requests of any labels, one after another, each under its own seed (so batching changes nothing)."""
         return [self._one(request, sampling, adapter) for request, adapter in jobs]
 
     def _one(self, request: Request, sampling: Sampling, adapter: str | None) -> list[Completion]:

@@ -16,7 +16,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from harness.generation.engine import Completion, Request, Sampling, request_seed
+from harness.generation.engine import Completion, Job, Sampling, render_prompt, request_seed
 
 _LORA_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)  # what vLLM accepts as max_lora_rank
 CPU_KV_CACHE_BYTES = 256 << 20  # bounded, else vLLM reserves most of the host's memory on a CPU
@@ -74,18 +74,19 @@ class VLLMEngine:
     def close(self) -> None:
         """Nothing to release: the model lives in this process."""
 
-    def render(self, messages: list[dict]) -> str:
-        """Chat template with the generation prompt and the configured switches (as training used)."""
-        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True,
-                                                  **self.chat_template_kwargs)
+    def render(self, messages: list[dict[str, str]]) -> str:
+        """The shared chat-template rendering."""
+        return render_prompt(self.tokenizer, messages, self.chat_template_kwargs)
 
-    def generate(self, requests: Sequence[Request], sampling: Sampling, adapter: str | None) -> list[list[Completion]]:
-        """`sampling.n` completions per request, all for one label."""
-        return self.generate_mixed([(request, adapter) for request in requests], sampling)
-
-    def generate_mixed(self, jobs: Sequence[tuple[Request, str | None]], sampling: Sampling,
-                       logprobs: int | None = None) -> list[list[Completion]]:
+    def generate_mixed(self, jobs: Sequence[Job], sampling: Sampling) -> list[list[Completion]]:
         """Requests for any labels (None: the base) in one batch; completions in job order."""
+        return self._generate(jobs, sampling, logprobs=None)
+
+    def generate_with_logprobs(self, jobs: Sequence[Job], sampling: Sampling) -> list[list[Completion]]:
+        """As `generate_mixed`, with each sampled token's log-probability (for the fidelity checks)."""
+        return self._generate(jobs, sampling, logprobs=1)
+
+    def _generate(self, jobs: Sequence[Job], sampling: Sampling, logprobs: int | None) -> list[list[Completion]]:
         from vllm import SamplingParams
 
         greedy = sampling.temperature <= 0

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from harness.errors import ConfigError
+
+
+class Dtype(StrEnum):
+    """Weights dtypes a model can be loaded in (`model.dtype`); `auto` is bf16 on a GPU, fp32 on a CPU."""
+
+    AUTO = "auto"
+    FLOAT32 = "float32"
+    BFLOAT16 = "bfloat16"
+    FLOAT16 = "float16"
 
 BUILTIN_PREFIX = "builtin:"
 

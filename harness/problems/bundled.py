@@ -10,7 +10,7 @@ import yaml
 from harness.errors import DataError
 from harness.problems.model import Example, Problem
 from harness.problems.testset import TestSet
-from judges import OutputRule, TestCase
+from judges import OutputRule, RuleKind, TestCase
 
 BUNDLED_DIR = Path(str(resources.files("harness.problems") / "bundled"))
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where present: the set is megabytes of tests
@@ -21,7 +21,7 @@ def _rule(raw: dict) -> OutputRule:
     tolerance = raw.get("float_tolerance")
     if tolerance is None:
         return OutputRule()
-    return OutputRule(kind="float", float_absolute_tolerance=float(tolerance), float_relative_tolerance=float(tolerance))
+    return OutputRule(kind=RuleKind.FLOAT, float_absolute_tolerance=float(tolerance), float_relative_tolerance=float(tolerance))
 
 
 def problem_from_yaml(path: Path) -> Problem:

@@ -27,8 +27,7 @@ from pathlib import Path
 from harness.errors import DataError
 from harness.problems.model import Example, Loaded, Problem
 from harness.problems.testset import TestSet
-from judges import TestCase
-from judges.checker import Checker
+from judges import Checker, Contract, Language, TestCase
 
 COTS = "open-r1/codeforces-cots"
 CODEFORCES = "open-r1/codeforces"
@@ -256,14 +255,14 @@ def codeforces_problems(rows: Iterable[dict | _Skip], tests_dir: Path | None = N
             base = _base_fields(row, source)
             if base["id"] in problems:
                 continue
-            tests = _official_tests(row)
+            tests: Iterable[TestCase] = _official_tests(row)
             if generated is not None:
                 tests = itertools.chain(tests, generated.for_problem(base["id"], base["contest"]))
             stored = TestSet.store(tests)
             if not stored.count:
                 raise _Skip("no tests")
             checker_source = row.get("generated_checker") or ""
-            checker = (Checker("codeforces", "python", (("checker.py", checker_source.encode()),))
+            checker = (Checker(Contract.CODEFORCES, Language.PYTHON, (("checker.py", checker_source.encode()),))
                        if checker_source.strip() else None)
         except _Skip as why:
             skipped[str(why)] += 1
@@ -318,7 +317,9 @@ def looks_like_cots(spec: DatasetSpec, first_row: dict | None) -> bool:
         return True
     if spec.name.startswith(CODEFORCES):
         return False
-    return bool(first_row) and "official_tests" not in first_row and ("messages" in first_row or "generation" in first_row)
+    if not first_row:
+        return False
+    return "official_tests" not in first_row and ("messages" in first_row or "generation" in first_row)
 
 
 def load_codeforces(text: str, tests_dir: str = "") -> Loaded:

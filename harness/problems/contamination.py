@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from harness.problems.model import Problem
 
@@ -47,13 +48,20 @@ class Finding:
     overlap: float = 1.0  # share of the held-out statement's n-grams also in the training problem's
 
 
+class Policy(StrEnum):
+    """What `data.contamination` does with held-out problems whose statements overlap training ones."""
+
+    REMOVE = "remove"  # n-gram matches leave the held-out set (id and alias matches always do)
+    FLAG = "flag"  # n-gram matches stay, reported
+
+
 @dataclass
 class Report:
     """All findings, and what was done about them."""
 
     n: int
     threshold: float
-    policy: str  # remove | flag
+    policy: Policy
     checked: int = 0
     findings: list[Finding] = field(default_factory=list)
 
@@ -63,7 +71,7 @@ class Report:
 
     def removed(self) -> set[str]:
         """Ids taken out of the held-out set: id and alias matches always, n-gram matches under 'remove'."""
-        kinds = {"id", "alias", "ngram"} if self.policy == "remove" else {"id", "alias"}
+        kinds = {"id", "alias", "ngram"} if self.policy == Policy.REMOVE else {"id", "alias"}
         return {f.problem_id for f in self.findings if f.kind in kinds}
 
     def to_json(self) -> dict:
@@ -82,7 +90,7 @@ class Report:
 
 
 def check(train: Iterable[Problem], held_out: Iterable[Problem], n: int = 13, threshold: float = 0.1,
-          policy: str = "remove") -> Report:
+          policy: Policy = Policy.REMOVE) -> Report:
     """Compare every held-out problem with every training problem."""
     train = list(train)
     names: dict[str, str] = {}

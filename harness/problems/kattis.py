@@ -26,8 +26,7 @@ import yaml
 from harness.errors import DataError
 from harness.problems.model import Example, Problem
 from harness.problems.testset import TestSet
-from judges import OutputRule, TestCase
-from judges.checker import Checker
+from judges import Checker, Contract, Language, OutputRule, RuleKind, TestCase
 
 DEFAULT_TIME_LIMIT_S = 1.0
 DEFAULT_MEMORY_MB = {"legacy": 1024, "2023-07": 2048}
@@ -46,7 +45,7 @@ MAX_DESCRIPTION_CHARS = 20_000
 
 def output_rule(flags: list[str], where: str) -> OutputRule:
     """The comparison the default output validator's flags ask for; `where` names their file and field."""
-    settings: dict = {"kind": "tokens"}
+    settings: dict = {"kind": RuleKind.TOKENS}
     index = 0
     while index < len(flags):
         word = flags[index]
@@ -55,7 +54,7 @@ def output_rule(flags: list[str], where: str) -> OutputRule:
                 value = float(flags[index + 1])
             except (IndexError, ValueError):
                 raise DataError(f"{where}: flag '{word}' needs a number") from None
-            settings["kind"] = "float"
+            settings["kind"] = RuleKind.FLOAT
             if word != "float_relative_tolerance":
                 settings["float_absolute_tolerance"] = value
             if word != "float_absolute_tolerance":
@@ -206,17 +205,17 @@ def _checker(folder: Path, flags: list[str]) -> Checker:
     if python and cpp:
         raise DataError(f"{folder}: holds both Python and C++ sources; cannot tell which is the output validator")
     if cpp:
-        language, names = "cpp", sorted(cpp + [name for name in files if name.endswith(CPP_HEADERS)])
+        language, names = Language.CPP, sorted(cpp + [name for name in files if name.endswith(CPP_HEADERS)])
     elif python:
         entry = python[0] if len(python) == 1 else next((name for name in PYTHON_ENTRIES if name in files), None)
         if entry is None:
             raise DataError(f"{folder}: several Python files and none named {' / '.join(PYTHON_ENTRIES)} to run first")
-        language, names = "python", [entry] + [name for name in python if name != entry]
+        language, names = Language.PYTHON, [entry] + [name for name in python if name != entry]
     else:
         found = ", ".join(sorted(files)) or "no files"
         raise DataError(f"{folder}: unsupported output validator ({found}); supported: Python (*.py) "
                         f"or C++ ({', '.join('*' + s for s in CPP_SOURCES)}, with headers)")
-    return Checker(contract="kattis", language=language, files=tuple((n, files[n].read_bytes()) for n in names),
+    return Checker(contract=Contract.KATTIS, language=language, files=tuple((n, files[n].read_bytes()) for n in names),
                    flags=tuple(flags))
 
 

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from harness.errors import DataError
 from harness.problems.model import Problem
+
+
+class SplitMethod(StrEnum):
+    """How `data.split` divides one source into training and held-out problems."""
+
+    HASH = "hash"  # seeded, by problem (alias groups stay together)
+    DATE = "date"  # held out: contest start on or after `data.date_cutoff`
 
 
 @dataclass(frozen=True)

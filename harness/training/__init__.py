@@ -9,33 +9,24 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from harness.checkpoints import last_resumable
 from harness.config import RunConfig
 from harness.distributed import is_main, world_size
 from harness.errors import DataError, HarnessError
 from harness.problems import Problem
 from harness.prompts import training_conversations
 from harness.rundir import RunDir
+from judges.language import Language
 
 log = logging.getLogger(__name__)
 
 
-def training_rows(problems: list[Problem], language: str = "python") -> list[dict]:
+def training_rows(problems: list[Problem], language: Language = Language.PYTHON) -> list[dict]:
     """One conversational row per training answer (several per problem where the source has them)."""
     rows = [{"messages": m} for p in problems for m in training_conversations(p, language)]
     if not rows:
         raise DataError("training: no training problem has a conversation or a reference solution")
     return rows
-
-
-def last_checkpoint(train_dir: Path) -> Path | None:
-    """The newest complete `checkpoint-N` directory, if a previous attempt saved one.
-
-    A run killed while saving leaves a partial directory; the trainer writes its state file
-    after the weights, so a checkpoint without `trainer_state.json` is skipped.
-    """
-    checkpoints = [p for p in train_dir.glob("checkpoint-*")
-                   if p.name.split("-")[-1].isdigit() and (p / "trainer_state.json").is_file()]
-    return max(checkpoints, key=lambda p: int(p.name.split("-")[-1]), default=None)
 
 
 def _sft_config(config: RunConfig, run: RunDir, cuda: bool):
@@ -94,7 +85,7 @@ def train(config: RunConfig, run: RunDir, problems: list[Problem], model_path: s
     from harness.training.guards import TrainingError, out_of_memory_message
 
     trainer = make_trainer(config, run, problems, model_path, progress)
-    checkpoint = last_checkpoint(run.train)
+    checkpoint = last_resumable(run.train)  # a checkpoint cut off while saving is never resumed from
     try:
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     except torch.OutOfMemoryError:

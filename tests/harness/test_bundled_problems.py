@@ -3,6 +3,8 @@
 import json
 from collections import Counter
 
+import pytest
+
 from harness.problems.bundled import load_bundled
 from harness.prompts import training_messages
 from tests.conftest import run_cli
@@ -30,6 +32,7 @@ def test_training_conversation_is_think_then_code():
         assert answer.startswith("<think>\n") and "</think>\n\n```python\n" in answer and answer.endswith("```")
 
 
+@pytest.mark.slow  # judges every bundled solution in the sandbox: a minute or more
 def test_problems_verify_accepts_every_reference_and_rejects_every_wrong_solution():
     result = run_cli("problems", "verify", "bundled", "--json")
     report = json.loads(result.stdout)

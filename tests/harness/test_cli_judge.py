@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -36,11 +35,12 @@ def test_wrong_answer(tmp_path, sum_package):
     assert judge_json(tmp_path, sum_package, "print(3)\n")["verdict"] == "WA"
 
 
-def test_endless_loop_is_tle_within_the_limit_plus_a_second(tmp_path, sum_package):
-    started = time.monotonic()
+def test_endless_loop_is_tle_stopped_by_the_cpu_limit(tmp_path, sum_package):
     report = judge_json(tmp_path, sum_package, "while True:\n    pass\n")
     assert report["verdict"] == "TLE"
-    assert time.monotonic() - started < 1.0 + 1.0 + 1.5  # time limit + a second + interpreter start-up
+    # Stopped by the CPU-time poll soon after the 1 s limit (not by the wall-time safety net): CPU time
+    # is what the program used, whatever else loads the machine.
+    assert all(t["detail"] == "cpu_time" and 1.0 <= t["cpu_s"] < 1.5 for t in report["tests"] if t["verdict"] == "TLE")
 
 
 def test_crash_is_re(tmp_path, sum_package):

@@ -5,6 +5,9 @@ import json
 import pytest
 
 from harness.problems.bundled import load_bundled
+from harness.rundir import RunDir
+from judges import Verdict
+from reports.records import ResultRecord
 from tests.conftest import run_cli
 from tests.harness.test_cli_errors import assert_one_line_error
 
@@ -43,13 +46,11 @@ def test_completions_file_is_judged_scored_and_reported(tmp_path):
     out = tmp_path / "run"
     result = eval_file(write_lines(tmp_path / "c.jsonl", good_lines()), out)
     assert result.returncode == 0, result.stderr[-2000:]
-    verdicts = {}
-    for label in ("base", "api-model"):
-        for line in (out / "eval" / label / "results.jsonl").read_text().splitlines():
-            record = json.loads(line)
-            verdicts.setdefault(label, []).append(record["verdict"])
-    assert sorted(verdicts["api-model"]) == ["AC"] * 6
-    assert verdicts["base"].count("NO_CODE") == 3 and "AC" not in verdicts["base"] and len(verdicts["base"]) == 6
+    verdicts = {label: [r.verdict for r in RunDir(out).results(label).records(ResultRecord)]
+                for label in ("base", "api-model")}
+    assert verdicts["api-model"] == [Verdict.AC] * 6
+    assert verdicts["base"].count(Verdict.NO_CODE) == 3 and Verdict.AC not in verdicts["base"]
+    assert len(verdicts["base"]) == 6
     summary = json.loads((out / "eval" / "summary.json").read_text())
     assert summary["labels"]["api-model"]["scores"]["pass@1"]["estimate"] == 1.0
     assert summary["labels"]["base"]["scores"]["pass@1"]["estimate"] == 0.0

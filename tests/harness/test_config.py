@@ -2,6 +2,7 @@ import pytest
 
 from harness.config import load_config
 from harness.errors import ConfigError
+from tests.conftest import REPO
 
 
 def test_defaults_are_the_reference_recipe():
@@ -37,3 +38,15 @@ def test_every_error_is_reported_at_once(tmp_path):
 def test_k_larger_than_samples_is_refused():
     with pytest.raises(ConfigError, match="eval.k"):
         load_config(None, ["generation.samples=2", "eval.k=[1,5]"])
+
+
+def test_reference_config_is_valid_and_names_the_hub_ids():
+    config = load_config(REPO / "configs" / "qwen3-0.6b-codeforces.yaml", [])
+    assert config.model.name_or_path == "Qwen/Qwen3-0.6B"
+    assert config.data.train_source.startswith("open-r1/codeforces-cots:solutions_py")
+    assert config.data.source.startswith("open-r1/codeforces:")
+    t = config.train
+    assert (t.lora_r, t.lora_alpha, t.lora_dropout, t.learning_rate) == (16, 32, 0.05, 2e-4)
+    assert (t.per_device_batch_size, t.gradient_accumulation_steps, t.bf16, t.gradient_checkpointing) == (4, 4, True, True)
+    assert set(t.target_modules) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+    assert (t.packing, t.save_steps) == (False, 100)

@@ -76,7 +76,7 @@ def test_training_source_near_duplicate_is_removed_from_evaluation(tmp_path):
     datasets.Dataset.from_list(cots).to_parquet(str(tmp_path / "cots.parquet"))
     datasets.Dataset.from_list(evaluation).to_parquet(str(tmp_path / "cf.parquet"))
     config = load_config(None, [f"data.source={tmp_path / 'cf.parquet'}", f"data.train_source={tmp_path / 'cots.parquet'}"])
-    selection = select(config)
+    selection = select(config.data, config.eval.seen_problems)
     record = json.loads(json.dumps(selection.split.to_json()))
     assert record["contamination"]["counts"] == {"id": 1, "alias": 0, "contest": 1, "ngram": 2}  # 1002/A: id and text
     assert sorted(record["contamination"]["removed"]) == ["1002/A", "1007/A"]
@@ -86,6 +86,6 @@ def test_training_source_near_duplicate_is_removed_from_evaluation(tmp_path):
 
 def test_seen_problems_are_evaluated_apart():
     config = load_config(None, ["eval.seen_problems=3"])
-    selection = select(config)
+    selection = select(config.data, config.eval.seen_problems)
     assert len(selection.seen) == 3 and set(p.id for p in selection.seen) <= set(selection.split.train)
     assert selection.evaluated(2)[:2] == selection.held_out[:2] and selection.evaluated(2)[2:] == selection.seen

@@ -3,18 +3,20 @@
 import dataclasses
 
 from harness.config import load_config
-from harness.evaluation import result_key
+from harness.evaluation import Judging, result_key
 from harness.problems.bundled import load_bundled
 from harness.problems.testset import TestSet
 from judges import TestCase, Verdict
 from reports.records import CompletionRecord, ResultRecord, latest_results
+from sandboxes import ProcessSandbox
 
 PROBLEM = load_bundled()[0]
 RECORD = CompletionRecord(key="c1", label="base", problem_id=PROBLEM.id, sample=0, text="```python\nprint(1)\n```")
 
 
 def key(problem=PROBLEM, record=RECORD, overrides=(), scale=1.0):
-    return result_key(record, problem, load_config(None, list(overrides)), scale, {})
+    config = load_config(None, list(overrides))
+    return result_key(record, problem, Judging(config.eval, config.generation.language, ProcessSandbox(), scale), {})
 
 
 def test_same_inputs_same_key():

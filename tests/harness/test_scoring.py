@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from harness.scoring import bootstrap_interval, paired_comparison, pass_at_k, score_label, summarize, wilson_interval
+from judges import Verdict
+from reports.records import ResultRecord
 
 
 @pytest.mark.parametrize(
@@ -39,8 +41,9 @@ def records(label, per_problem):
     out = []
     for pid, verdicts in per_problem.items():
         for i, v in enumerate(verdicts):
-            out.append({"problem_id": pid, "sample": i, "verdict": v, "code": "x" if v != "NO_CODE" else None,
-                        "think_closed": True, "finish_reason": "stop", "label": label})
+            out.append(ResultRecord(key=f"{label}{pid}{i}", completion_key=f"{label}{pid}{i}", label=label,
+                                    problem_id=pid, sample=i, verdict=Verdict(v), code=None if v == "NO_CODE" else "x",
+                                    finish_reason="stop"))
     return out
 
 

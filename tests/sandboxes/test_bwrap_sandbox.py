@@ -23,10 +23,8 @@ def _bwrap_works():
 
 
 @pytest.fixture(autouse=True)
-def _no_process_left_behind():
+def _no_process_left_behind(no_process_left_behind):
     yield
-    left = subprocess.run(["ps", "-eo", "uid="], capture_output=True, text=True).stdout.split()
-    assert not [uid for uid in left if 61000 <= int(uid) < 61064]
 
 
 def run(source: str, stdin: bytes = b"", limits: Limits = LIMITS):
@@ -39,8 +37,9 @@ def test_runs_as_a_non_root_uid():
 
 
 def test_endless_loop_is_cpu_limited():
-    result = run("while True: pass")
-    assert result.limit_hit is LimitHit.CPU_TIME and result.cpu_s >= LIMITS.cpu_time_s
+    limits = Limits(wall_time_s=15.0, cpu_time_s=1.0)  # wall room: on a loaded host 1 s of CPU takes longer
+    result = run("while True: pass", limits=limits)
+    assert result.limit_hit is LimitHit.CPU_TIME and result.cpu_s >= limits.cpu_time_s
 
 
 def test_sleep_is_wall_limited():

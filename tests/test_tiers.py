@@ -1,0 +1,26 @@
+"""The test tiers are real: the fast tier (`-m "not slow"`) loads no ML library and leaves out what trains."""
+
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+HEAVY = ("torch", "transformers", "trl", "peft", "vllm")
+TRAINS_OR_GENERATES = ("tests/test_end_to_end.py", "tests/harness/test_training.py", "tests/harness/test_vllm_engine.py")
+# Collects exactly what `pytest -m "not slow"` collects, then says which heavy libraries got imported.
+COLLECT = f"""
+import sys, pytest
+code = pytest.main(["--collect-only", "-q", "-m", "not slow", "-p", "no:cacheprovider", "tests"])
+print("HEAVY", sorted(name for name in {HEAVY!r} if name in sys.modules))
+sys.exit(code)
+"""
+
+
+def test_the_fast_tier_imports_no_ml_library_and_runs_nothing_that_trains():
+    result = subprocess.run([sys.executable, "-c", COLLECT], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert next(line for line in lines if line.startswith("HEAVY")) == "HEAVY []"
+    fast = {line.split("::")[0] for line in lines if "::" in line}
+    assert "tests/harness/test_evaluation_loop.py" in fast  # the fake-engine loop is in the fast tier
+    assert not fast & set(TRAINS_OR_GENERATES)
