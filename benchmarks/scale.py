@@ -157,13 +157,13 @@ def _config(source: Path, workers: int):
 def run_stage(stage: str, source: Path, completions: Path, run_dir: Path, workers: int) -> dict:
     """Run one stage against `run_dir`; returns its wall time (the stage's own work) and this process's peak RSS."""
     from harness.config import dump_config
-    from harness.evaluation import judge_completions
+    from harness.evaluation import Judging, judge_completions
     from harness.imported import import_completions, read_completions
-    from harness.pipeline import score
     from harness.problems import load_source
     from harness.progress import SilentProgress
     from harness.rundir import RunDir
     from harness.selection import write_problem_index
+    from harness.steps import score_run
     from reports import write_reports
     from sandboxes import make_sandbox
 
@@ -179,9 +179,10 @@ def run_stage(stage: str, source: Path, completions: Path, run_dir: Path, worker
         write_problem_index(run, list(known.values()), set(known))
         import_completions(run, read_completions(completions, known))
     elif stage == "judge":
-        judge_completions(run, LABELS, known, config, make_sandbox("bwrap"), SilentProgress())
+        judging = Judging(config.eval, config.generation.language, make_sandbox("bwrap"))
+        judge_completions(run, LABELS, known, judging, SilentProgress())
     elif stage == "score":
-        score(run, config, LABELS)
+        score_run(run, config.eval, SAMPLES, dict.fromkeys(LABELS))
     elif stage == "report":
         write_reports(run.root)
     wall = time.perf_counter() - started

@@ -52,9 +52,9 @@ def training_chart(metrics: list[dict], sweep: list[tuple[int, float, float, flo
         ax.grid(alpha=0.3)
     if sweep:
         ax = axes[0][-1]
-        points = sorted(sweep)
-        ax.errorbar([p[0] for p in points], [p[1] for p in points], capsize=3, marker="o", markersize=3,
-                    yerr=[[max(p[1] - p[2], 0) for p in points], [max(p[3] - p[1], 0) for p in points]])
+        checkpoints = sorted(sweep)
+        ax.errorbar([p[0] for p in checkpoints], [p[1] for p in checkpoints], capsize=3, marker="o", markersize=3,
+                    yerr=[[max(p[1] - p[2], 0) for p in checkpoints], [max(p[3] - p[1], 0) for p in checkpoints]])
         ax.set_title(f"{metric} by checkpoint")
         ax.set_xlabel("step")
         ax.set_ylim(bottom=0)

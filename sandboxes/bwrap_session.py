@@ -143,8 +143,9 @@ class BwrapSession:
         finally:
             theirs.close()
             for name in ("info", "seccomp", "cpu"):
-                if fds[name] is not None:
-                    os.close(fds[name])
+                fd = fds[name]
+                if fd is not None:
+                    os.close(fd)
         self.control = ours
         self._init_pid = _child_pid(info_read)
         os.close(info_read)
@@ -156,6 +157,7 @@ class BwrapSession:
             self.baseline_mb = self.cgroup.usage_mb()
 
     def _receive_hello(self, timeout: float) -> bool:
+        assert self.control is not None, "called by start() once the control socket is set"
         ready, _, _ = select.select([self.control], [], [], timeout)
         if not ready:
             return False
@@ -189,6 +191,7 @@ class BwrapSession:
             raise SandboxError(f"cannot write {', '.join(files)} into the sandbox: {exc}") from exc
 
     def _receive(self, timeout: float) -> dict | None:
+        assert self.control is not None, "called only while a run holds the control socket"
         ready, _, _ = select.select([self.control], [], [], timeout)
         if not ready:
             return None
@@ -206,6 +209,7 @@ class BwrapSession:
             self.proc.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             return ""
+        assert self.proc.stderr is not None, "bwrap is started with stderr=PIPE"
         return self.proc.stderr.read(4096).decode(errors="replace").strip()
 
     def run(self, argv: Sequence[str], stdin: bytes, limits: Limits, files: Mapping[str, bytes] | None = None,
@@ -249,6 +253,7 @@ class BwrapSession:
         def on_overflow() -> None:
             if not hits["output"]:
                 hits["output"] = True
+                assert self.control is not None, "the drain runs only inside this run, socket open"
                 self.control.send(b'{"op": "kill"}')
 
         drain = OutputDrain(out_r, err_r, limits, on_overflow)
@@ -274,6 +279,7 @@ class BwrapSession:
 
     def _await_reply(self, drain: OutputDrain, limits: Limits) -> dict:
         """Drain output until the runner answers and both pipes close; past the deadline the sandbox is dead."""
+        assert self.control is not None, "called only by _run(), which checked the control socket"
         deadline = time.monotonic() + limits.wall_time_s + _REPLY_GRACE_S
         while time.monotonic() < deadline:
             if drain.pump(0.05, wake_fd=self.control.fileno()):
@@ -301,6 +307,7 @@ class BwrapSession:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+            assert self.proc.stderr is not None, "bwrap is started with stderr=PIPE"
             self.proc.stderr.close()
             self.proc = None
         _reap(self._init_pid)

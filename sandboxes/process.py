@@ -200,11 +200,14 @@ def run_supervised(
         hits["wall"] = True
         _kill_group(proc.pid)
 
+    # All three were asked for as PIPE above, so Popen has set them.
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    child_stdout, child_stderr = proc.stdout, proc.stderr
     timer = threading.Timer(limits.wall_time_s, on_deadline)
     timer.start()
     feed_stdin_in_background(os.dup(proc.stdin.fileno()), stdin)
     proc.stdin.close()
-    drain = OutputDrain(proc.stdout.fileno(), proc.stderr.fileno(), limits, on_overflow)
+    drain = OutputDrain(child_stdout.fileno(), child_stderr.fileno(), limits, on_overflow)
     try:
         status, usage = _wait(proc.pid, drain, started + limits.wall_time_s + _DRAIN_GRACE_S)
     finally:
@@ -212,8 +215,8 @@ def run_supervised(
         _kill_group(proc.pid)  # orphans left in the group die with it
         proc.returncode = -1  # reaped above; stop Popen from reaping again
         drain.close()
-        proc.stdout.close()
-        proc.stderr.close()
+        child_stdout.close()
+        child_stderr.close()
     cpu = usage.ru_utime + usage.ru_stime
     # The child's ru_maxrss starts at the harness's own size (fork copies its page tables and
     # exec keeps the high-water mark), so only a fresh cgroup's peak measures the program itself.

@@ -118,10 +118,12 @@ def run_script(script, args=()):
     """Run a Python script as `__main__` in this (forked) interpreter; return its exit status."""
     path = os.path.join(WORK, script)
     sys.argv = [script, *args]
-    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", closefd=False)
-    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)
-    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace", buffering=1,
-                                       closefd=False)
+    # sys.__std*__ must be these streams too, as under `python3 main.py`; typeshed marks them Final
+    # (setattr() would dodge that but trips ruff's B010), hence the ignores.
+    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", closefd=False)  # type: ignore[misc]
+    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)  # type: ignore[misc]
+    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace",  # type: ignore[misc]
+                                       buffering=1, closefd=False)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     main = types.ModuleType("__main__")
     main.__file__ = path
