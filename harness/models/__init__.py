@@ -19,14 +19,14 @@ BUILTIN_PREFIX = "builtin:"
 
 
 def resolve_model(name_or_path: str) -> str:
-    """`builtin:tiny-qwen3[-sSEED]` builds (once) the tiny local model; anything else passes through."""
+    """`builtin:tiny-qwen3[-coder][-sSEED]` builds (once) a tiny local model; anything else passes through."""
     if not name_or_path.startswith(BUILTIN_PREFIX):
         return name_or_path
     name = name_or_path[len(BUILTIN_PREFIX) :]
     base, _, seed = name.partition("-s")
-    if base != "tiny-qwen3" or (seed and not seed.isdigit()):
-        raise ConfigError(f"model.name_or_path: unknown builtin model '{name}' (known: tiny-qwen3)")
-    from harness.models.tiny import tiny_qwen3
+    if base not in ("tiny-qwen3", "tiny-qwen3-coder") or (seed and not seed.isdigit()):
+        raise ConfigError(f"model.name_or_path: unknown builtin model '{name}' (known: tiny-qwen3, tiny-qwen3-coder)")
+    from harness.models.tiny import tiny_qwen3, tiny_qwen3_coder
 
-    return str(tiny_qwen3(seed=int(seed or 0)))
+    return str((tiny_qwen3_coder if base == "tiny-qwen3-coder" else tiny_qwen3)(seed=int(seed or 0)))
 

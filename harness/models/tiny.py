@@ -1,4 +1,12 @@
-"""Build a tiny Qwen3-architecture model and tokenizer locally (random init, CPU, seconds).
+"""Build tiny Qwen3-architecture models and tokenizers locally (CPU).
+
+- `builtin:tiny-qwen3` (the embedded default today): tokenizer trained on the bundled text,
+  weights randomly initialised; seconds to build.
+- `builtin:tiny-qwen3-coder` (opt-in, work in progress for the embedded default): tokenizer and
+  every parameter pre-trained on the toy-program corpus of `harness.models.pretraining` (never on
+  the bundled problems), so the model answers in the harness's format before any LoRA step;
+  a few minutes to build on 2 cores. Deterministic: the cache folder is named by the builder
+  version, the corpus and plan digest and the seed, and the same name holds the same weights.
 
 Saved with `save_pretrained` and loaded back through `AutoModelForCausalLM` /
 `AutoTokenizer.from_pretrained`: the same path that loads `Qwen/Qwen3-0.6B` from the hub.
@@ -7,13 +15,22 @@ Saved with `save_pretrained` and loaded back through `AutoModelForCausalLM` /
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable
+from dataclasses import asdict
 from pathlib import Path
 
-BUILDER_VERSION = 1
+from harness.models.pretraining.train import PretrainPlan
+
+log = logging.getLogger(__name__)
+BUILDER_VERSION = 1  # builtin:tiny-qwen3 (random init)
+CODER_VERSION = 1  # builtin:tiny-qwen3-coder (pre-trained)
+DEFAULT_PLAN = PretrainPlan()
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 THINK_TOKENS = ["<think>", "</think>"]
 TINY_SIZES = dict(
@@ -57,12 +74,11 @@ def train_tokenizer(corpus: Iterable[str], vocab_size: int):
     return tokenizer
 
 
-def build_tiny_model(target: Path, corpus: list[str], seed: int = 0, vocab_size: int = 2048) -> Path:
-    """Train the tokenizer, init the model with `seed`, save both to `target` (atomically)."""
+def init_model(tokenizer, seed: int):
+    """A randomly initialised Qwen3ForCausalLM sized by TINY_SIZES, its init fixed by `seed`."""
     import torch
     from transformers import GenerationConfig, Qwen3Config, Qwen3ForCausalLM
 
-    tokenizer = train_tokenizer(corpus, vocab_size)
     end_ids = tokenizer.convert_tokens_to_ids(["<|im_end|>", "<|endoftext|>"])
     config = Qwen3Config(
         vocab_size=len(tokenizer),
@@ -77,11 +93,18 @@ def build_tiny_model(target: Path, corpus: list[str], seed: int = 0, vocab_size:
     torch.manual_seed(seed)
     model = Qwen3ForCausalLM(config)
     model.generation_config = GenerationConfig(eos_token_id=end_ids, pad_token_id=end_ids[1])
+    return model
+
+
+def _save(target: Path, model, tokenizer, record: dict | None = None) -> Path:
+    """Save model and tokenizer to `target` atomically (a staging folder, then a rename)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
+    if record is not None:
+        (staging / "pretraining.json").write_text(json.dumps(record, indent=1) + "\n")
     if target.exists():
         shutil.rmtree(staging)  # built by a concurrent process meanwhile
     else:
@@ -89,8 +112,29 @@ def build_tiny_model(target: Path, corpus: list[str], seed: int = 0, vocab_size:
     return target
 
 
+def build_tiny_model(target: Path, corpus: list[str], seed: int = 0, vocab_size: int = 2048) -> Path:
+    """`builtin:tiny-qwen3`: the tokenizer trained on `corpus`, the model randomly initialised with `seed`."""
+    tokenizer = train_tokenizer(corpus, vocab_size)
+    return _save(target, init_model(tokenizer, seed), tokenizer)
+
+
+def build_coder_model(target: Path, corpus: list[list[dict]], seed: int = 0, vocab_size: int = 2048,
+                      plan: PretrainPlan = DEFAULT_PLAN) -> Path:
+    """`builtin:tiny-qwen3-coder`: tokenizer and all parameters pre-trained on the toy-program corpus."""
+    from harness.models.pretraining.corpus import corpus_texts
+    from harness.models.pretraining.train import pretrain
+
+    started = time.monotonic()
+    tokenizer = train_tokenizer(corpus_texts(corpus), vocab_size)
+    model = init_model(tokenizer, seed)
+    losses = pretrain(model, tokenizer, corpus, plan, seed) if plan.steps else []
+    record = {"builder_version": CODER_VERSION, "seed": seed, "plan": asdict(plan), "documents": len(corpus),
+              "losses": [round(x, 4) for x in losses], "build_s": round(time.monotonic() - started, 1)}
+    return _save(target, model, tokenizer, record)
+
+
 def bundled_corpus() -> list[str]:
-    """Text the tokenizer learns from: bundled statements and solutions in chat layout."""
+    """Text the random model's tokenizer learns from: bundled statements and solutions in chat layout."""
     from harness.problems.bundled import load_bundled
     from harness.prompts import SYSTEM_PROMPT, training_messages
 
@@ -102,16 +146,50 @@ def bundled_corpus() -> list[str]:
     return texts
 
 
+def weights_digest(model_dir: Path) -> str:
+    """A hash of every tensor's name, dtype, shape and bytes: equal digests mean bit-identical weights."""
+    import torch
+    from safetensors import safe_open
+
+    digest = hashlib.sha256()
+    with safe_open(str(Path(model_dir) / "model.safetensors"), framework="pt") as weights:
+        for name in sorted(weights.keys()):
+            tensor = weights.get_tensor(name).contiguous()
+            digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)}".encode())
+            digest.update(tensor.view(-1).view(dtype=torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
 def cache_home() -> Path:
     """Where built models live: $HARNESS_HOME or ~/.cache/harness."""
     return Path(os.environ.get("HARNESS_HOME") or Path.home() / ".cache" / "harness")
 
 
 def tiny_qwen3(seed: int = 0) -> Path:
-    """The embedded default model, built once per corpus and seed and cached."""
+    """The embedded default model (random init), built once per corpus and seed and cached."""
     corpus = bundled_corpus()
     digest = hashlib.sha256("\0".join(corpus).encode()).hexdigest()[:12]
     target = cache_home() / "models" / f"tiny-qwen3-v{BUILDER_VERSION}-s{seed}-{digest}"
     if not (target / "config.json").exists():
         build_tiny_model(target, corpus, seed=seed)
+    return target
+
+
+def model_key(corpus: list[list[dict]], plan: PretrainPlan, seed: int) -> str:
+    """The coder model's cache folder: builder version, a digest of the corpus, sizes and plan, and the seed."""
+    from harness.models.pretraining.corpus import corpus_digest
+
+    recipe = json.dumps({"corpus": corpus_digest(corpus), "sizes": TINY_SIZES, "plan": asdict(plan)}, sort_keys=True)
+    return f"tiny-qwen3-coder-v{CODER_VERSION}-s{seed}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
+
+
+def tiny_qwen3_coder(seed: int = 0, plan: PretrainPlan = DEFAULT_PLAN) -> Path:
+    """The pre-trained tiny model (opt-in: `builtin:tiny-qwen3-coder`), built once per recipe and seed and cached."""
+    from harness.models.pretraining.corpus import build_corpus
+
+    corpus = build_corpus(plan.documents)
+    target = cache_home() / "models" / model_key(corpus, plan, seed)
+    if not (target / "config.json").exists():
+        log.info("building the tiny coder model (pre-training on %d toy programs, a few minutes): %s", len(corpus), target)
+        build_coder_model(target, corpus, seed=seed, plan=plan)
     return target
