@@ -158,7 +158,7 @@ def run_stage(stage: str, source: Path, completions: Path, run_dir: Path, worker
     """Run one stage against `run_dir`; returns its wall time (the stage's own work) and this process's peak RSS."""
     from harness.config import dump_config
     from harness.evaluation import Judging, judge_completions
-    from harness.imported import import_completions, read_completions
+    from harness.imported import check_completions, import_completions
     from harness.problems import load_source
     from harness.progress import SilentProgress
     from harness.rundir import RunDir
@@ -177,7 +177,7 @@ def run_stage(stage: str, source: Path, completions: Path, run_dir: Path, worker
         run.root.mkdir(parents=True, exist_ok=True)
         (run.root / "config.yaml").write_text(dump_config(config))
         write_problem_index(run, list(known.values()), set(known))
-        import_completions(run, read_completions(completions, known))
+        import_completions(run, completions, known, check_completions(completions, known))
     elif stage == "judge":
         judging = Judging(config.eval, config.generation.language, make_sandbox("bwrap"))
         judge_completions(run, LABELS, known, judging, SilentProgress())

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.config import EvalConfig
-from harness.extraction import extract_code
+from harness.extraction import Extraction, extract_code
 from harness.generation import Engine, Job, Request, Sampling
 from harness.problems import Problem
 from harness.progress import Progress
@@ -124,11 +124,24 @@ def result_key(record: CompletionRecord, problem: Problem, judging: Judging, dig
 
     Change any of them (a new extraction rule, a fixed test, another time limit) and the result is redone.
     """
-    code = extract_code(record.text, judging.language).code
+    return _result_key(record.key, extract_code(record.text, judging.language).code, problem, judging, digests)
+
+
+def _result_key(completion_key: str, code: str | None, problem: Problem, judging: Judging,
+                digests: dict[str, str]) -> str:
     if problem.id not in digests:
         digests[problem.id] = tests_digest(problem)
-    return _sha(record.key, judging.language, code, digests[problem.id],
+    return _sha(completion_key, judging.language, code, digests[problem.id],
                 dataclasses.asdict(_settings(problem, judging)))
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One completion to judge, without its text: the raw completions of a whole run would not fit in memory."""
+
+    completion: CompletionRecord  # `text` emptied; the journal keeps it
+    key: str
+    extraction: Extraction
 
 
 class _LoadedTests:
@@ -159,9 +172,8 @@ class _LoadedTests:
                 self._loading.pop(problem.id, None)
 
 
-def _judge_one(record: CompletionRecord, key: str, problem: Problem, judging: Judging,
-               loaded: _LoadedTests) -> ResultRecord:
-    extraction = extract_code(record.text, judging.language)
+def _judge_one(job: _Job, problem: Problem, judging: Judging, loaded: _LoadedTests) -> ResultRecord:
+    record, key, extraction = job.completion, job.key, job.extraction
     settings = _settings(problem, judging)
     try:
         tests = loaded.acquire(problem) if extraction.code else ()
@@ -178,20 +190,23 @@ def _judge_one(record: CompletionRecord, key: str, problem: Problem, judging: Ju
     )
 
 
-def _pending(run: RunDir, labels: Iterable[str], problems: Mapping[str, Problem],
-             judging: Judging) -> list[tuple[CompletionRecord, str]]:
-    """Completions without a result under the current code, tests and limits, grouped by problem."""
+def _pending(run: RunDir, labels: Iterable[str], problems: Mapping[str, Problem], judging: Judging) -> list[_Job]:
+    """Completions without a result under the current code, tests and limits, grouped by problem.
+
+    The journal is streamed and only each pending completion's extracted code is kept.
+    """
     digests: dict[str, str] = {}
-    pending: list[tuple[CompletionRecord, str]] = []
+    pending: list[_Job] = []
     for label in labels:
         done = run.results(label).keys()
         for record in run.completions(label).records(CompletionRecord):
             if record.problem_id in problems:
-                key = result_key(record, problems[record.problem_id], judging, digests)
+                extraction = extract_code(record.text, judging.language)
+                key = _result_key(record.key, extraction.code, problems[record.problem_id], judging, digests)
                 if key not in done:
-                    pending.append((record, key))
+                    pending.append(_Job(dataclasses.replace(record, text=""), key, extraction))
     order = {pid: i for i, pid in enumerate(problems)}
-    return sorted(pending, key=lambda job: (order[job[0].problem_id], job[0].label, job[0].sample))
+    return sorted(pending, key=lambda job: (order[job.completion.problem_id], job.completion.label, job.completion.sample))
 
 
 def judge_completions(run: RunDir, labels: Iterable[str], problems: Mapping[str, Problem], judging: Judging,
@@ -203,11 +218,11 @@ def judge_completions(run: RunDir, labels: Iterable[str], problems: Mapping[str,
     """
     labels = list(labels)
     pending = _pending(run, labels, problems, judging)
-    loaded = _LoadedTests(Counter(record.problem_id for record, _ in pending))
+    loaded = _LoadedTests(Counter(job.completion.problem_id for job in pending))
     task = progress.add_task("judging · " + ", ".join(labels), total=len(pending))
     with ThreadPoolExecutor(max_workers=judging.eval.workers) as pool:
-        futures = [pool.submit(_judge_one, record, key, problems[record.problem_id], judging, loaded)
-                   for record, key in pending]
+        futures = [pool.submit(_judge_one, job, problems[job.completion.problem_id], judging, loaded)
+                   for job in pending]
         for future in as_completed(futures):
             result = future.result()
             run.results(result.label).append(result)

@@ -2,7 +2,8 @@
 
 Each line is one JSON object with `problem_id`, `label` and `text`, optional `sample` (counted
 per label and problem in file order when absent), `finish_reason`, `prompt_tokens` and
-`completion_tokens`. The lines are checked whole before anything is written, then journaled
+`completion_tokens`. The whole file is checked (one streamed pass, keeping identities only)
+before anything is written, then streamed again and journaled
 into `eval/<label>/completions.jsonl` as `CompletionRecord`s keyed by their content, so the
 rest of the run (extraction, judging, scoring, reports) cannot tell them from an engine's, and
 a resumed run imports nothing twice.
@@ -15,6 +16,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import DataError
@@ -56,9 +58,8 @@ def _key(label: str, problem_id: str, sample: int, text: str) -> str:
     return hashlib.sha256(json.dumps(["imported", label, problem_id, sample, text]).encode()).hexdigest()[:16]
 
 
-def read_completions(path: Path, known: Mapping[str, object]) -> list[CompletionRecord]:
-    """Every line as a record; the first bad line is a one-line `DataError` naming the file and line."""
-    records: list[CompletionRecord] = []
+def read_completions(path: Path, known: Mapping[str, object]) -> Iterator[CompletionRecord]:
+    """Every line as a record, streamed; the first bad line is a one-line `DataError` naming the file and line."""
     first_seen: dict[tuple[str, str, int], int] = {}
     next_sample: dict[tuple[str, str], int] = defaultdict(int)
     for number, line in _lines(path):
@@ -81,31 +82,51 @@ def read_completions(path: Path, known: Mapping[str, object]) -> list[Completion
                             f"first on line {first_seen[identity]}")
         first_seen[identity] = number
         counts = {name: _field(line, name, int, where, required=False) for name in _OPTIONAL_INT}
-        records.append(CompletionRecord(key=_key(label, problem_id, sample, text), label=label, problem_id=problem_id,
-                                        sample=sample, text=text, prompt_hash="imported", adapter_hash="imported",
-                                        finish_reason=_field(line, "finish_reason", str, where, required=False),
-                                        **counts))
-    if not records:
+        yield CompletionRecord(key=_key(label, problem_id, sample, text), label=label, problem_id=problem_id,
+                               sample=sample, text=text, prompt_hash="imported", adapter_hash="imported",
+                               finish_reason=_field(line, "finish_reason", str, where, required=False), **counts)
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What a checked completions file holds: its labels (base first) and problems; the texts stay in the file."""
+
+    labels: list[str]
+    problems: list[str]
+    held: dict[str, dict[tuple[str, int], str]]  # label -> (problem, sample) -> key
+
+
+def check_completions(path: Path, known: Mapping[str, object]) -> Contents:
+    """Read the whole file once, keeping only identities: every line is checked before anything is written."""
+    held: dict[str, dict[tuple[str, int], str]] = defaultdict(dict)
+    for record in read_completions(path, known):
+        held[record.label][(record.problem_id, record.sample)] = record.key
+    if not held:
         raise DataError(f"--completions {path}: no completions in the file")
-    return records
+    problems = sorted({pid for keys in held.values() for pid, _ in keys})
+    return Contents(sorted(held, key=lambda label: (label != "base", label)), problems, dict(held))
 
 
-def import_completions(run: RunDir, records: list[CompletionRecord]) -> list[str]:
-    """Journal what is not journaled yet; returns the labels, base first.
+def import_completions(run: RunDir, path: Path, known: Mapping[str, object], contents: Contents,
+                       batch: int = 256) -> None:
+    """Journal what is not journaled yet, streaming the file a second time in batches.
 
     A journal already holding a different completion for the same (problem, sample) is refused:
     the file changed since the run started, and mixing the two would count a sample twice.
     """
-    by_label: dict[str, list[CompletionRecord]] = defaultdict(list)
-    for record in records:
-        by_label[record.label].append(record)
-    for label, wanted in by_label.items():
+    journaled = {}
+    for label, wanted in contents.held.items():
         journal = run.completions(label)
-        held = {(r.problem_id, r.sample): r.key for r in journal.records(CompletionRecord)}
-        for record in wanted:
-            key = held.get((record.problem_id, record.sample))
-            if key is not None and key != record.key:
-                raise DataError(f"{journal.path}: holds another completion for ({record.problem_id}, sample "
-                                f"{record.sample}) than --completions gives; use --overwrite to start again")
-        journal.append_many([r for r in wanted if (r.problem_id, r.sample) not in held])
-    return sorted(by_label, key=lambda label: (label != "base", label))
+        journaled[label] = {(r.problem_id, r.sample): r.key for r in journal.records(CompletionRecord)}
+        for identity, key in wanted.items():
+            if journaled[label].get(identity, key) != key:
+                raise DataError(f"{journal.path}: holds another completion for ({identity[0]}, sample {identity[1]}) "
+                                "than --completions gives; use --overwrite to start again")
+    pending: dict[str, list[CompletionRecord]] = defaultdict(list)
+    for record in read_completions(path, known):
+        if (record.problem_id, record.sample) not in journaled[record.label]:
+            pending[record.label].append(record)
+            if len(pending[record.label]) >= batch:
+                run.completions(record.label).append_many(pending.pop(record.label))
+    for label, records in pending.items():
+        run.completions(label).append_many(records)

@@ -106,14 +106,15 @@ def import_completions(ctx: RunContext) -> None:
     assert path is not None
     d = ctx.config.data
     known = {p.id: p for p in load_source(d.source, d.codeforces_tests_dir).problems}
-    records = imported.read_completions(path, known)  # every line checked before anything is written
-    chosen = sorted({r.problem_id for r in records})
+    contents = imported.check_completions(path, known)  # every line checked before anything is written
+    chosen = contents.problems
     split = Split(train=(), held_out=tuple(chosen), seed=d.split_seed, method="completions file",
                   extra={"completions": str(path)})
     ctx.run.write_json(ctx.run.split, split.to_json())
     ctx.problems = [known[pid] for pid in chosen]
     write_problem_index(ctx.run, ctx.problems, set(chosen))
-    ctx.labels = dict.fromkeys(imported.import_completions(ctx.run, records))
+    imported.import_completions(ctx.run, path, known, contents)
+    ctx.labels = dict.fromkeys(contents.labels)
     ctx.engine_record = {"engine": f"completions file {path}"}
 
 
