@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from reports.records import journal_lines
+
 _TAIL_CHUNK = 1 << 16
 
 
@@ -31,17 +33,9 @@ class Journal:
         self._keys: dict[str, set] = {}
 
     def __iter__(self) -> Iterator[dict]:
-        """Every complete record in file order, streamed."""
-        if not self.path.exists():
-            return
-        with self.path.open("rb") as handle:
-            for line in handle:
-                if not line.endswith(b"\n"):
-                    return  # torn write: the record never finished
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:
-                    return
+        """Every complete record in file order, streamed (a torn last line is not one)."""
+        for _, record in journal_lines(self.path):
+            yield record
 
     def read(self) -> list[dict]:
         """Every complete record in file order."""

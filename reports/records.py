@@ -9,14 +9,37 @@ the lowest package that reads a run directory (the import direction is `harness`
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from judges import TestResult, Verdict
 
 SCHEMA = 3  # 3: results count the sandbox failures they survived (`sandbox_retries`)
 _KNOWN = (2, 3)
+
+
+def journal_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(byte offset, decoded object) of each line of a journal, streamed; stops at a torn line.
+
+    The one reading rule for every journal (the harness's resume and the reports): a last line
+    without its newline is torn even if it parses, because the writer cuts it before its next append.
+    """
+    if not path.exists():
+        return
+    offset = 0
+    with path.open("rb") as handle:
+        for line in handle:
+            if not line.endswith(b"\n"):
+                return
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError:
+                return
+            yield offset, data
+            offset += len(line)
 
 
 class RecordError(ValueError):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TypeVar
@@ -20,7 +19,7 @@ from typing import BinaryIO, TypeVar
 import yaml
 
 from judges import Verdict
-from reports.records import CompletionRecord, ResultRecord, latest_results
+from reports.records import CompletionRecord, ResultRecord, journal_lines, latest_results
 
 R = TypeVar("R", CompletionRecord, ResultRecord)
 
@@ -58,27 +57,6 @@ def _json(path: Path):
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
     except json.JSONDecodeError:
         return None
-
-
-def journal_lines(path: Path) -> Iterator[tuple[int, dict]]:
-    """(byte offset, decoded object) of each line, streamed; stops at a torn line from an interrupted write.
-
-    A last line without its newline is torn even if it parses: the harness's journal cuts it before
-    its next append (`harness.journal`), so a report must not count it either.
-    """
-    if not path.exists():
-        return
-    offset = 0
-    with path.open("rb") as handle:
-        for line in handle:
-            if not line.endswith(b"\n"):
-                return
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError:
-                return
-            yield offset, data
-            offset += len(line)
 
 
 def index_results(path: Path) -> list[Judged]:
