@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from harness.problems.testset import EMPTY, TestSet
 from judges import OutputRule, TestCase
+from judges.calls import FunctionCall
 from judges.checker import Checker
 
 
@@ -21,7 +22,7 @@ class Example:
 
 @dataclass(frozen=True)
 class Problem:
-    """A competitive-programming problem: statement, tests, limits and optional training data."""
+    """A programming problem: statement, tests, limits and optional training data."""
 
     id: str
     title: str
@@ -45,6 +46,9 @@ class Problem:
     answers: tuple[str, ...] = field(default=(), compare=False)  # ready-made assistant turns (codeforces-cots)
     contest: str = ""  # problems of one contest share it (Codeforces: the contest id)
     date: str | None = None  # YYYY-MM-DD the problem was first public (for date splits)
+    call: FunctionCall | None = None  # the tests call a function (HumanEval, MBPP, LeetCode) instead of using stdin
+    starter_code: str = ""  # code the answer starts from, shown in the prompt (a signature and docstring)
+    difficulty: str | None = None  # the source's own label (LiveCodeBench: easy, medium, hard)
 
     @property
     def sample_tests(self) -> tuple[TestCase, ...]:
