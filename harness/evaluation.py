@@ -25,6 +25,7 @@ from harness.progress import Progress
 from harness.prompts import generation_messages
 from harness.rundir import RunDir
 from judges import JudgeSettings, Language, TestCase, judge
+from judges.calls import assemble
 from reports.records import CompletionRecord, ResultRecord
 from sandboxes import Sandbox
 
@@ -111,12 +112,21 @@ def _settings(problem: Problem, judging: Judging) -> JudgeSettings:
 
 
 def tests_digest(problem: Problem) -> str:
-    """What a program is judged against: the tests, the comparison rule and the checker (no test is read)."""
-    checker = problem.checker
+    """What a program is judged against: the tests, the comparison rule, the checker and the call (no test is read)."""
+    checker, call = problem.checker, problem.call
     return _sha([(e.name, e.input, e.output) for e in problem.examples], problem.hidden_tests.digest,
                 dataclasses.asdict(problem.output_rule),
                 None if checker is None else (checker.contract, checker.language, [(n, c.hex()) for n, c in checker.files],
-                                              checker.flags))
+                                              checker.flags),
+                *(() if call is None else ((call.kind, call.name, problem.starter_code),)))
+
+
+def extract_program(text: str, problem: Problem, language: Language) -> Extraction:
+    """The program judged for a completion: its code block, completed from the starter code for a function-call problem."""
+    extraction = extract_code(text, language)
+    if problem.call is None or extraction.code is None:
+        return extraction
+    return dataclasses.replace(extraction, code=assemble(extraction.code, problem.starter_code, problem.call))
 
 
 def result_key(record: CompletionRecord, problem: Problem, judging: Judging, digests: dict[str, str]) -> str:
@@ -124,7 +134,8 @@ def result_key(record: CompletionRecord, problem: Problem, judging: Judging, dig
 
     Change any of them (a new extraction rule, a fixed test, another time limit) and the result is redone.
     """
-    return _result_key(record.key, extract_code(record.text, judging.language).code, problem, judging, digests)
+    return _result_key(record.key, extract_program(record.text, problem, judging.language).code, problem, judging,
+                       digests)
 
 
 def _result_key(completion_key: str, code: str | None, problem: Problem, judging: Judging,
@@ -178,7 +189,7 @@ def _judge_one(job: _Job, problem: Problem, judging: Judging, loaded: _LoadedTes
     try:
         tests = loaded.acquire(problem) if extraction.code else ()
         judgement = judge(extraction.code, tests, problem.output_rule, settings, judging.sandbox,
-                          language=judging.language, checker=problem.checker)
+                          language=judging.language, checker=problem.checker, call=problem.call)
     finally:
         loaded.release(problem)
     return ResultRecord(
@@ -201,8 +212,9 @@ def _pending(run: RunDir, labels: Iterable[str], problems: Mapping[str, Problem]
         done = run.results(label).keys()
         for record in run.completions(label).records(CompletionRecord):
             if record.problem_id in problems:
-                extraction = extract_code(record.text, judging.language)
-                key = _result_key(record.key, extraction.code, problems[record.problem_id], judging, digests)
+                problem = problems[record.problem_id]
+                extraction = extract_program(record.text, problem, judging.language)
+                key = _result_key(record.key, extraction.code, problem, judging, digests)
                 if key not in done:
                     pending.append(_Job(dataclasses.replace(record, text=""), key, extraction))
     order = {pid: i for i, pid in enumerate(problems)}

@@ -202,7 +202,10 @@ def per_problem_counts(results: Iterable[ResultRecord]) -> dict[str, tuple[int, 
 
 def score_label(results: list[ResultRecord], ks: Sequence[int], resamples: int, seed: int = 0,
                 meta: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """pass@k with intervals, verdict counts, extraction health and breakdowns (`meta`: id -> rating, tags)."""
+    """pass@k with intervals, verdict counts, extraction health and breakdowns (`meta`: id -> rating, difficulty, tags).
+
+    `by_difficulty` groups by the source's own label (LiveCodeBench: easy, medium, hard) where it has one.
+    """
     counts = per_problem_counts(results)
     scores: dict[str, dict[str, Any]] = {}
     for k in ks:
@@ -228,6 +231,8 @@ def score_label(results: list[ResultRecord], ks: Sequence[int], resamples: int, 
         },
         "per_problem": {pid: {"n": n, "c": c} for pid, (n, c) in counts.items()},
         "by_rating": _breakdown(counts, ks, {pid: [rating_bucket(m.get("rating"))] for pid, m in (meta or {}).items()}),
+        "by_difficulty": _breakdown(counts, ks, {pid: [m["difficulty"]] for pid, m in (meta or {}).items()
+                                                 if m.get("difficulty")}),
         "by_tag": _breakdown(counts, ks, {pid: list(m.get("tags") or []) for pid, m in (meta or {}).items()}),
     }
 

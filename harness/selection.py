@@ -84,7 +84,8 @@ def write_problem_index(run: RunDir, problems: list[Problem], held_out: set[str]
         {
             "schema": 1,
             "problems": [
-                {"id": p.id, "title": p.title, "rating": p.rating, "tags": list(p.tags), "statement": render_problem(p),
+                {"id": p.id, "title": p.title, "rating": p.rating, "difficulty": p.difficulty, "tags": list(p.tags),
+                 "statement": render_problem(p),
                  "tests": p.test_count, "set": "held_out" if p.id in held_out else "seen"}
                 for p in problems
             ],

@@ -186,7 +186,8 @@ def score_run(run: RunDir, eval_config: EvalConfig, samples: int, labels: Mappin
 
     index = run.read_json(run.eval / "problems.json") or {}
     seen = {p["id"] for p in index.get("problems", []) if p.get("set") == "seen"}
-    meta = {p["id"]: {"rating": p.get("rating"), "tags": p.get("tags", [])} for p in index.get("problems", [])}
+    meta = {p["id"]: {"rating": p.get("rating"), "difficulty": p.get("difficulty"), "tags": p.get("tags", [])}
+            for p in index.get("problems", [])}
     results = {label: latest_results(run.results(label).records(ResultRecord)) for label in labels}
     ks = reported_ks(eval_config.k, samples)
 

@@ -7,22 +7,15 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
+from judges.calls import FunctionCall, call_program, call_verdict, driver_args
 from judges.checker import Checker, CheckerError, CheckerRun
 from judges.compare import OutputRule, compare
 from judges.language import COMPILE_LIMITS, Build, Language, program_build
+from judges.outcome import run_verdict, syntax_error
 from judges.verdict import Verdict
-from sandboxes import Execution, LimitHit, Limits, Sandbox, SandboxError, Session
+from sandboxes import Execution, Limits, Sandbox, SandboxError, Session
 
 _SANDBOX_ATTEMPTS = 2
-_LIMIT_VERDICTS = {
-    LimitHit.OUTPUT: Verdict.OLE,
-    LimitHit.CPU_TIME: Verdict.TLE,
-    LimitHit.WALL_TIME: Verdict.TLE,
-    LimitHit.MEMORY: Verdict.MLE,
-}
-_OOM_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory")
-
-
 @dataclass(frozen=True)
 class TestCase:
     """One test: stdin and the expected answer. Samples are judged first."""
@@ -82,63 +75,40 @@ class JudgeSettings:
         return Limits(wall_time_s=wall, cpu_time_s=cpu, memory_mb=self.memory_mb)
 
 
-MAX_SOURCE_BYTES = 256 * 1024  # contest judges cap sources (Codeforces: 64 KB); also bounds the compile below
-
-
-def syntax_error(source: str) -> str | None:
-    """The compile error of a Python source, or None. Compiling runs none of the program.
-
-    This runs in the harness, outside the sandbox, so the source is bounded first: an unbounded
-    one (12 MB of generated code took 26 s and 4.4 GB to compile) would stall or exhaust the judge.
-    """
-    size = len(source.encode("utf-8", errors="replace"))
-    if size > MAX_SOURCE_BYTES:
-        return f"source is {size // 1024} KB, over the {MAX_SOURCE_BYTES // 1024} KB limit"
-    try:
-        compile(source, "main.py", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        return f"{type(exc).__name__}: {exc}"
-    return None
-
-
 def test_verdict(execution: Execution, answer: str, rule: OutputRule) -> tuple[Verdict, str]:
     """Verdict and detail for one finished execution compared by a rule (no checker)."""
-    early = _run_verdict(execution)
+    early = run_verdict(execution)
     if early is not None:
         return early
     comparison = compare(answer, execution.stdout.decode("utf-8", errors="replace"), rule)
     return (Verdict.AC, "") if comparison.ok else (Verdict.WA, comparison.detail)
 
 
-def _run_verdict(execution: Execution) -> tuple[Verdict, str] | None:
-    """The verdict when the run itself failed (a limit, a crash), else None: the output decides."""
-    if execution.limit_hit is not None:
-        return _LIMIT_VERDICTS[execution.limit_hit], execution.limit_hit.value
-    tail = execution.stderr_tail()
-    if not execution.ok:
-        if any(marker in tail for marker in _OOM_MARKERS):
-            return Verdict.MLE, tail
-        return Verdict.RE, tail or f"exit code {execution.exit_code}, signal {execution.signal}"
-    return None
-
-
 class _ProgramRun:
-    """Runs one built program over tests in one session, deciding each test's verdict."""
+    """Runs one built program over tests in one session, deciding each test's verdict.
+
+    With a `call`, the program is the call driver's build: each test's input is the driver's
+    stdin, and `call_verdict` decides (the rule and checker are unused).
+    """
 
     def __init__(self, program: Build, session: Session, rule: OutputRule, settings: JudgeSettings,
-                 checker: CheckerRun | None) -> None:
+                 checker: CheckerRun | None, call: FunctionCall | None = None) -> None:
         self.program, self.session, self.rule, self.settings, self.checker = program, session, rule, settings, checker
+        self.call = call
 
     def execute(self, test: TestCase) -> Execution:
         stdin, limits = test.input.encode(), self.settings.limits()
         if self.program.script:
-            return self.session.run_python(self.program.script, stdin, limits)
+            args = driver_args(self.call) if self.call else ()
+            return self.session.run_python(self.program.script, stdin, limits, args=args)
         return self.session.run(self.program.run_argv or (), stdin, limits)
 
     def verdict(self, test: TestCase, execution: Execution) -> tuple[Verdict, str]:
+        if self.call is not None:
+            return call_verdict(execution, test, self.call)
         if self.checker is None:
             return test_verdict(execution, test.answer, self.rule)
-        early = _run_verdict(execution)
+        early = run_verdict(execution)
         if early is not None:
             return early
         try:
@@ -168,19 +138,21 @@ def judge(
     *,
     language: Language = Language.PYTHON,
     checker: Checker | None = None,
+    call: FunctionCall | None = None,
 ) -> Judgement:
     """Judge a program: build it once in a sandbox, then run the tests in the order given.
 
+    With a `call` (a function-call problem, Python only) the program runs under the call
+    driver and each test calls it (`judges.calls`); `rule` and `checker` are then unused.
     A failure of the sandbox itself is retried in a fresh sandbox; a test on which it fails
     twice is an IE, never an RE.
     """
     if source is None or not source.strip():
         return Judgement(Verdict.NO_CODE, detail="no code found in the completion", language=language)
-    if language == Language.PYTHON and (error := syntax_error(source)):
-        return Judgement(Verdict.CE, detail=error, language=language)
-    if not tests:
-        return Judgement(Verdict.IE, detail="the problem has no tests", language=language)
-    program = program_build(source, language)
+    refused = _refusal(source, tests, language, call)
+    if refused is not None:
+        return refused
+    program = call_program(source) if call else program_build(source, language)
     results: list[TestResult] = []
     failures = retries = 0
     while len(results) < len(tests) and not _stopped(results, settings):
@@ -193,8 +165,8 @@ def judge(
                     if not compiled.ok:
                         return Judgement(Verdict.CE, detail=_compile_error(compiled), language=language,
                                          sandbox_retries=retries)
-                checker_run = stack.enter_context(CheckerRun(checker, sandbox)) if checker else None
-                runner = _ProgramRun(program, session, rule, settings, checker_run)
+                checker_run = stack.enter_context(CheckerRun(checker, sandbox)) if checker and not call else None
+                runner = _ProgramRun(program, session, rule, settings, checker_run, call)
                 for test in tests[len(results):]:
                     results.append(runner.judge_test(test))
                     failures = 0
@@ -209,6 +181,18 @@ def judge(
                 results.append(TestResult(name=tests[len(results)].name, verdict=Verdict.IE, detail=str(exc)))
                 failures = 0
     return dataclasses.replace(_overall(results, language), sandbox_retries=retries)
+
+
+def _refusal(source: str, tests: Sequence[TestCase], language: Language, call: FunctionCall | None) -> Judgement | None:
+    """The judgement of a program that is not run at all (wrong language, a syntax error, no tests), else None."""
+    if call is not None and language != Language.PYTHON:
+        return Judgement(Verdict.CE, detail=f"function-call problems are judged in Python, not {language}",
+                         language=language)
+    if language == Language.PYTHON and (error := syntax_error(source)):
+        return Judgement(Verdict.CE, detail=error, language=language)
+    if not tests:
+        return Judgement(Verdict.IE, detail="the problem has no tests", language=language)
+    return None
 
 
 def _stopped(results: list[TestResult], settings: JudgeSettings) -> bool:

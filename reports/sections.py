@@ -144,20 +144,34 @@ def checkpoint_sweep(data: RunData, metric: str) -> list[tuple[int, float, float
     return sweep
 
 
+_LABEL_ORDER = ("easy", "medium", "hard")  # LiveCodeBench's difficulty labels, in their order
+
+
 def _band_key(group: str) -> tuple:
     head = group.split("-")[0]
-    return (not head.isdigit(), int(head) if head.isdigit() else 0, group)
+    label = _LABEL_ORDER.index(group.lower()) if group.lower() in _LABEL_ORDER else len(_LABEL_ORDER)
+    return (not head.isdigit(), int(head) if head.isdigit() else label, group)
+
+
+_BREAKDOWNS = (("by_rating", "Pass rate by rating", "rating"),
+               ("by_difficulty", "Pass rate by difficulty", "difficulty"),
+               ("by_tag", "Pass rate by tag", "tag"))
 
 
 def breakdowns(data: RunData, metric: str) -> list[tuple[str, Table]]:
-    """Pass rates (of `metric`) by difficulty band and by tag: (title, table) pairs, empty tables left out."""
+    """Pass rates (of `metric`) by rating band, difficulty label and tag: (title, table) pairs.
+
+    Empty tables are left out, and so is a rating table whose problems are all unrated.
+    """
     made = []
-    for name, title, column in (("by_rating", "Pass rate by difficulty", "rating"), ("by_tag", "Pass rate by tag", "tag")):
+    for name, title, column in _BREAKDOWNS:
         groups: dict[str, dict] = {}
         for label, scored in data.summary.get("labels", {}).items():
             for group, row in scored.get(name, {}).items():
                 groups.setdefault(group, {})[label] = row
-        order = sorted(groups, key=_band_key) if name == "by_rating" else sorted(groups)
+        if set(groups) == {"unrated"}:
+            continue
+        order = sorted(groups, key=_band_key) if name != "by_tag" else sorted(groups)
         rows = [[text(group), num(next(iter(groups[group].values())).get("problems"))]
                 + [num(f"{100 * r[metric]:.1f}%" if metric in (r := groups[group].get(label, {})) else None)
                    for label in data.labels] for group in order]

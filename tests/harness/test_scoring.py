@@ -184,6 +184,14 @@ def test_breakdowns_by_rating_and_tag():
     assert scored["by_rating"] == {"1200-1599": {"problems": 1, "pass@1": 0.5}, "800-1199": {"problems": 1, "pass@1": 1.0},
                                    "unrated": {"problems": 1, "pass@1": 0.0}}
     assert scored["by_tag"]["math"] == {"problems": 2, "pass@1": 0.75} and scored["by_tag"]["dp"]["problems"] == 1
+    assert scored["by_difficulty"] == {}  # no problem carries a difficulty label
+
+
+def test_breakdown_by_difficulty_label():
+    meta = {"p1": {"difficulty": "easy"}, "p2": {"difficulty": "hard"}, "p3": {"difficulty": "easy"}}
+    scored = score_label(records("base", {"p1": ["AC", "AC"], "p2": ["WA", "AC"], "p3": ["WA", "WA"]}), [1], 100,
+                         meta=meta)
+    assert scored["by_difficulty"] == {"easy": {"problems": 2, "pass@1": 0.5}, "hard": {"problems": 1, "pass@1": 0.5}}
 
 
 def test_reported_ks_add_every_standard_k_the_samples_allow():
