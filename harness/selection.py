@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from harness.config import DataConfig
 from harness.errors import RunDirError
 from harness.problems import Loaded, Problem, contamination, load_source
-from harness.problems.split import Split, SplitMethod, rank, split_by_date, split_problems
+from harness.problems.split import DateWindow, Split, SplitMethod, rank, split_by_date, split_problems, split_sources_by_date
 from harness.prompts import render_problem
 from harness.rundir import RunDir
 
@@ -41,13 +41,13 @@ def _sources(d: DataConfig) -> tuple[Loaded, Loaded | None]:
 def _sides(d: DataConfig, problems: list[Problem],
            train_pool: list[Problem] | None) -> tuple[str, list[Problem], list[Problem]]:
     if train_pool is None:
-        base = (split_by_date(problems, d.date_cutoff, d.split_seed) if d.split == SplitMethod.DATE
+        base = (split_by_date(problems, d.date_cutoff, d.split_seed, d.date_end) if d.split == SplitMethod.DATE
                 else split_problems(problems, d.held_out_fraction, d.split_seed))
         train_ids, held_ids = set(base.train), set(base.held_out)
         return base.method, [p for p in problems if p.id in train_ids], [p for p in problems if p.id in held_ids]
-    if d.split == SplitMethod.DATE:  # a separate training source: train before the cut-off, evaluate after it
-        return (f"sources, date>={d.date_cutoff}", [p for p in train_pool if not p.date or p.date < d.date_cutoff],
-                [p for p in problems if p.date and p.date >= d.date_cutoff])
+    if d.split == SplitMethod.DATE:  # a separate training source: train before the window, evaluate inside it
+        train, held = split_sources_by_date(train_pool, problems, d.date_cutoff, d.date_end)
+        return f"sources, {DateWindow(d.date_cutoff, d.date_end).label}", train, held
     return "sources", train_pool, problems
 
 

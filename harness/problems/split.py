@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -14,7 +15,7 @@ class SplitMethod(StrEnum):
     """How `data.split` divides one source into training and held-out problems."""
 
     HASH = "hash"  # seeded, by problem (alias groups stay together)
-    DATE = "date"  # held out: contest start on or after `data.date_cutoff`
+    DATE = "date"  # held out: dated on or after `data.date_cutoff` (and before `data.date_end` when set)
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,65 @@ def split_problems(problems: list[Problem], held_out_fraction: float, seed: int)
     return Split(train=train, held_out=held_out, seed=seed)
 
 
-def split_by_date(problems: list[Problem], cutoff: str, seed: int = 0) -> Split:
-    """Held out: problems first public on or after `cutoff` (YYYY-MM-DD); undated ones train only."""
-    held_out = tuple(sorted(p.id for p in problems if p.date and p.date >= cutoff))
-    train = tuple(sorted(p.id for p in problems if p.id not in set(held_out)))
+def check_date(value: str, name: str) -> str:
+    """`value` when it is a real YYYY-MM-DD date, else a one-line `DataError` naming the setting."""
+    try:
+        if len(value) == 10 and dt.date.fromisoformat(value).isoformat() == value:
+            return value
+    except ValueError:
+        pass
+    raise DataError(f"{name}: '{value}' is not a YYYY-MM-DD date")
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The held-out window of a date split: on or after `cutoff`, before `end` (empty: no end)."""
+
+    cutoff: str
+    end: str = ""
+
+    def __post_init__(self) -> None:
+        check_date(self.cutoff, "data.date_cutoff")
+        if self.end and check_date(self.end, "data.date_end") <= self.cutoff:
+            raise DataError(f"data.date_end: {self.end} is not after data.date_cutoff {self.cutoff}")
+
+    def held(self, date: str | None) -> bool:
+        """Inside the window: evaluated."""
+        if not date:
+            return False
+        return date >= self.cutoff and (not self.end or date < self.end)
+
+    def trains(self, date: str | None) -> bool:
+        """Before the window (or undated): may be trained on. Problems after the window are on neither side."""
+        return not date or date < self.cutoff
+
+    @property
+    def label(self) -> str:
+        """The split method as split.json and the report name it."""
+        return f"date>={self.cutoff}" + (f",<{self.end}" if self.end else "")
+
+    def describe(self) -> str:
+        """The window in words, for messages."""
+        return f"on or after {self.cutoff}" + (f" and before {self.end}" if self.end else "")
+
+
+def split_by_date(problems: list[Problem], cutoff: str, seed: int = 0, end: str = "") -> Split:
+    """Held out: problems dated in [cutoff, end); train: dated before cutoff or undated; after `end`: neither."""
+    window = DateWindow(cutoff, end)
+    held_out = tuple(sorted(p.id for p in problems if window.held(p.date)))
+    train = tuple(sorted(p.id for p in problems if window.trains(p.date)))
     if not held_out:
-        raise DataError(f"data.date_cutoff: no problem is dated on or after {cutoff}")
+        raise DataError(f"data.date_cutoff: no problem is dated {window.describe()}")
     if not train:
         raise DataError(f"data.date_cutoff: every problem is dated on or after {cutoff}; nothing left to train on")
-    return Split(train=train, held_out=held_out, seed=seed, method=f"date>={cutoff}")
+    return Split(train=train, held_out=held_out, seed=seed, method=window.label)
+
+
+def split_sources_by_date(train_pool: list[Problem], problems: list[Problem], cutoff: str,
+                          end: str = "") -> tuple[list[Problem], list[Problem]]:
+    """A separate training source: train on its problems before the window, evaluate `problems` inside it."""
+    window = DateWindow(cutoff, end)
+    held = [p for p in problems if window.held(p.date)]
+    if not held:
+        raise DataError(f"data.date_cutoff: no problem of data.source is dated {window.describe()}")
+    return [p for p in train_pool if window.trains(p.date)], held
