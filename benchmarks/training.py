@@ -39,17 +39,18 @@ def run_variant(name: str, steps: int, batch: int, model: str) -> dict:
     from harness.problems.bundled import load_bundled
     from harness.progress import SilentProgress
     from harness.rundir import RunDir
-    from harness.training import make_trainer, training_rows
+    from harness.training import Training, make_trainer, training_rows
 
     overrides = [f"model.name_or_path={model}", f"train.max_steps={steps}", f"train.per_device_batch_size={batch}",
                  "train.logging_steps=1", "train.save_steps=100000", "train.learning_rate=2e-3",
                  "train.lr_scheduler=constant", *VARIANTS[name]]
     config = load_config(Path(__file__).resolve().parent.parent / "configs" / "smoke.yaml", overrides)
     problems = load_bundled()
-    held_apart, training = problems[:6], problems[6:]
+    held_apart, trained_on = problems[:6], problems[6:]
     run = RunDir.prepare(Path(tempfile.mkdtemp()) / name, config, resume=False, overwrite=False)
     torch.manual_seed(0)
-    trainer = make_trainer(config, run, training, resolve_model(model), SilentProgress())
+    training = Training(config.train, config.generation.language, resolve_model(model))
+    trainer = make_trainer(training, run, trained_on, SilentProgress())
     started = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - started

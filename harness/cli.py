@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from harness.console import library_switches
 from harness.errors import HarnessError
 from judges.language import LANGUAGES
 from sandboxes import KINDS
@@ -23,6 +24,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from what it saved")
     parser.add_argument("--overwrite", action="store_true", help="delete what --out holds and start again")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.add_argument("--verbose", action="store_true",
+                        help="other libraries' warnings, logs and progress bars on the console (default: RUN/logs/)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,14 +83,18 @@ def _out_dir(value: str | None) -> Path:
     return Path(value) if value else Path("runs") / time.strftime("%Y%m%d-%H%M%S")
 
 
-def _load(args):
-    from harness.config import load_config
+def _config_path(args) -> Path | str | None:
     from harness.rundir import RunDir
 
-    config_path = args.config
-    if args.resume and not config_path and args.out and RunDir(Path(args.out)).config.exists():
-        config_path = RunDir(Path(args.out)).config  # resuming reuses exactly what ran
-    return load_config(config_path, args.overrides)
+    if args.resume and not args.config and args.out and RunDir(Path(args.out)).config.exists():
+        return RunDir(Path(args.out)).config  # resuming reuses exactly what ran
+    return args.config
+
+
+def _load(args):
+    from harness.config import load_config
+
+    return load_config(_config_path(args), args.overrides)
 
 
 def cmd_run(args) -> int:
@@ -102,7 +109,8 @@ def cmd_run(args) -> int:
     if args.push_to_hub and not (args.train and args.hub_model_id):
         raise HarnessError("--push-to-hub needs --train and --hub-model-id USER/NAME")
     config = _load(args)
-    plan = Plan(train=args.train, eval=args.eval, resume=args.resume, overwrite=args.overwrite, quiet=args.quiet)
+    plan = Plan(train=args.train, eval=args.eval, resume=args.resume, overwrite=args.overwrite, quiet=args.quiet,
+                verbose=args.verbose, command="run")
     run = run_pipeline(config, _out_dir(args.out), plan)
     print(f"run written to {run.root}")
     if args.push_to_hub:
@@ -114,10 +122,14 @@ def cmd_run(args) -> int:
 
 def cmd_eval(args) -> int:
     """`harness eval`."""
+    from harness.adapters import with_adapters_base
+    from harness.config import given_keys
     from harness.pipeline import adapter_labels, checkpoint_labels, run_pipeline
     from harness.steps import Plan
 
-    given = {"resume": args.resume, "overwrite": args.overwrite, "quiet": args.quiet}
+    given = {"resume": args.resume, "overwrite": args.overwrite, "quiet": args.quiet, "verbose": args.verbose,
+             "command": "eval"}
+    config = _load(args)
     if args.completions:
         if args.adapter or args.checkpoints:
             raise HarnessError("eval: --completions judges the file's own labels; drop --adapter/--checkpoints")
@@ -129,7 +141,9 @@ def cmd_eval(args) -> int:
         if not adapters and not args.base:
             raise HarnessError("eval: nothing to evaluate (no --adapter and --no-base)")
         plan = Plan(eval=True, adapters=adapters, include_base=args.base, **given)
-    run = run_pipeline(_load(args), _out_dir(args.out), plan)
+        named = "model.name_or_path" in given_keys(_config_path(args), args.overrides)
+        config = with_adapters_base(config, adapters, named)  # the base the adapters were trained on
+    run = run_pipeline(config, _out_dir(args.out), plan)
     print(f"run written to {run.root}")
     return 0
 
@@ -254,6 +268,7 @@ COMMANDS = {"run": cmd_run, "eval": cmd_eval, "report": cmd_report, "judge": cmd
 def main(argv: list[str] | None = None) -> int:
     """Entry point: bad input is one line on stderr and exit status 2."""
     args = build_parser().parse_args(argv)
+    library_switches()  # before any library loads, also where a model is built before the run's log exists
     try:
         return COMMANDS[args.command](args)
     except HarnessError as exc:

@@ -27,24 +27,26 @@ def run_pipeline(config: RunConfig, out: Path, plan: Plan, engines: EngineFactor
     Under `torchrun` / `accelerate launch`, processes other than the main one only train.
     `engines` builds the generation engine (tests pass a fake one).
     """
+    from harness.console import library_output, log_path
     from harness.progress import progress_display
 
     if not is_main():
         return _train_worker(config, out, plan.train)
     run = RunDir.prepare(out, config, resume=plan.resume, overwrite=plan.overwrite)
-    with _recorded(run, plan), progress_display(plan.quiet) as progress:
-        ctx = steps.setup(run, config, plan, progress)
-        if plan.completions is not None:
-            steps.import_completions(ctx)
-        else:
-            steps.select_problems(ctx)
-        steps.train(ctx)
-        with steps.open_engine(ctx, engines) as engine:
-            steps.record_environment(ctx)
-            steps.generate_completions(ctx, engine)
-        steps.judge(ctx)
-        steps.score(ctx)
-    _report(run)
+    with library_output(log_path(run.root, plan.command), plan.verbose):  # other libraries' output: logs/
+        with _recorded(run, plan), progress_display(plan.quiet) as progress:
+            ctx = steps.setup(run, config, plan, progress)
+            if plan.completions is not None:
+                steps.import_completions(ctx)
+            else:
+                steps.select_problems(ctx)
+            steps.train(ctx)
+            with steps.open_engine(ctx, engines) as engine:
+                steps.record_environment(ctx)
+                steps.generate_completions(ctx, engine)
+            steps.judge(ctx)
+            steps.score(ctx)
+        _report(run)
     return run
 
 
@@ -67,15 +69,17 @@ def _recorded(run: RunDir, plan: Plan) -> Iterator[None]:
 
 def _train_worker(config: RunConfig, out: Path, do_train: bool) -> RunDir:
     """A non-main process of a distributed launch: same problems, same model, train in step; write nothing."""
+    from harness.console import library_switches
     from harness.models import resolve_model
-    from harness.progress import SilentProgress, silence_library_bars
+    from harness.progress import SilentProgress
     from harness.selection import select
-    from harness.training import train
+    from harness.training import Training, train
 
     run = RunDir(out)
     if do_train:
-        silence_library_bars()
-        train(config, run, select(config.data).train, resolve_model(config.model.name_or_path), SilentProgress())
+        library_switches()
+        training = Training(config.train, config.generation.language, resolve_model(config.model.name_or_path))
+        train(training, run, select(config.data).train, SilentProgress())
     return run
 
 

@@ -33,21 +33,16 @@ class SilentProgress:
         """Ignore an update."""
 
 
-def silence_library_bars() -> None:
-    """Transformers' and datasets' own tqdm bars would interleave with ours."""
-    import os
-    import warnings
-
-    warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers\..*")
-    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-
-
 @contextmanager
 def progress_display(quiet: bool = False) -> Iterator[Progress]:
-    """A live rich progress display (stderr), or a silent one."""
-    silence_library_bars()
+    """A live rich progress display on the terminal (`harness.console`), or a silent one.
+
+    While other libraries' output goes to the run's log, rich must not take sys.stdout/sys.stderr
+    over (it would print what they write above the bars).
+    """
+    from harness import console
+
+    console.library_switches()
     if quiet:
         yield SilentProgress()
         return
@@ -59,6 +54,8 @@ def progress_display(quiet: bool = False) -> Iterator[Progress]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=Console(file=console.terminal()),
+        redirect_stdout=not console.capturing(),
+        redirect_stderr=not console.capturing(),
     ) as progress:
         yield progress

@@ -37,6 +37,8 @@ class Plan:
     resume: bool = False
     overwrite: bool = False
     quiet: bool = False
+    verbose: bool = False  # other libraries' warnings, logs and bars on the console instead of RUN/logs/<command>.log
+    command: str = "run"  # the subcommand: names that log file
 
 
 @dataclass
@@ -121,9 +123,11 @@ def import_completions(ctx: RunContext) -> None:
 def train(ctx: RunContext) -> None:
     """Fine-tune when asked; a run that trained before evaluates its adapter too."""
     if ctx.plan.train:
+        from harness.training import Training
         from harness.training import train as fine_tune
 
-        ctx.labels["adapter"] = str(fine_tune(ctx.config, ctx.run, ctx.train_problems, ctx.model_path, ctx.progress))
+        training = Training(ctx.config.train, ctx.config.generation.language, ctx.model_path)
+        ctx.labels["adapter"] = str(fine_tune(training, ctx.run, ctx.train_problems, ctx.progress))
     elif ctx.run.adapter.is_dir() and "adapter" not in ctx.labels:
         ctx.labels["adapter"] = str(ctx.run.adapter)
 

@@ -1,4 +1,9 @@
-"""Charts as SVG text, drawn with matplotlib (Agg), for inlining in HTML and saving next to markdown."""
+"""Charts as SVG text, drawn with matplotlib (Agg), for inlining in HTML and saving next to markdown.
+
+Text stays text (`svg.fonttype: none`) and the parts a reader's eye checks carry ids (`gid`): each
+chart's plot area, the pass@k intervals and value labels, the verdict legend. The report test in
+Chromium reads axis ranges and overlaps off the drawn page through them.
+"""
 
 from __future__ import annotations
 
@@ -57,7 +62,9 @@ def training_chart(metrics: list[dict], sweep: list[tuple[int, float, float, flo
                     yerr=[[max(p[1] - p[2], 0) for p in checkpoints], [max(p[3] - p[1], 0) for p in checkpoints]])
         ax.set_title(f"{metric} by checkpoint")
         ax.set_xlabel("step")
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, _score_top([p[3] for p in checkpoints]))
+        ax.yaxis.set_major_formatter(_percent())
+        ax.patch.set_gid("sweep-area")
         ax.grid(alpha=0.3)
     fig.tight_layout()
     return _svg(fig)
@@ -66,6 +73,18 @@ def training_chart(metrics: list[dict], sweep: list[tuple[int, float, float, flo
 VERDICT_COLOURS = {"AC": "#2e9e5b", "WA": "#d9534f", "TLE": "#f0ad4e", "MLE": "#c77c02", "OLE": "#9c6ade",
                    "RE": "#a94442", "CE": "#6f42c1", "NO_CODE": "#98a2b3", "IE": "#344054"}
 MIN_SCORE_AXIS = 0.10  # a run that solves nothing still gets a readable 0..10% axis, not 0..0.1%
+HEADROOM = 1.18  # room above the highest bar for its value label
+
+
+def _score_top(highs: list[float]) -> float:
+    """A share axis's upper limit: the highest interval bound (at least 10%, at most 100%) and room for labels."""
+    return min(1.0, max([MIN_SCORE_AXIS, *highs])) * HEADROOM
+
+
+def _percent():
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(1.0, decimals=0)
 
 
 def pass_at_k_chart(rows: list[tuple[str, float, float, float]], metric: str) -> str | None:
@@ -79,21 +98,20 @@ def pass_at_k_figure(rows: list[tuple[str, float, float, float]], metric: str):
     The axis reaches at least the highest interval bound (and at least 10%), so an all-zero run
     reads as "0% with an interval up to x", never as a magnified speck.
     """
-    from matplotlib.ticker import PercentFormatter
-
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(1.4 + 0.9 * len(rows), 2.8))
     labels = [r[0] for r in rows]
     estimates = [r[1] for r in rows]
     errors = [[max(r[1] - r[2], 0) for r in rows], [max(r[3] - r[1], 0) for r in rows]]
     colours = ["#98a2b3" if label == "base" else "#4c78a8" for label in labels]
-    ax.bar(labels, estimates, yerr=errors, capsize=4, color=colours, error_kw={"elinewidth": 1.2})
-    top = min(1.0, max(MIN_SCORE_AXIS, max(r[3] for r in rows)))
+    bars = ax.bar(labels, estimates, yerr=errors, capsize=4, color=colours, error_kw={"elinewidth": 1.2})
+    bars.errorbar.lines[2][0].set_gid("pass-at-k-intervals")
     for x, row in enumerate(rows):
         ax.annotate(f"{100 * row[1]:.1f}%", (x, max(row[1], row[3])), xytext=(0, 3), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=8)
-    ax.set_ylim(0, top * 1.18)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+                    ha="center", va="bottom", fontsize=8, gid=f"pass-at-k-value-{x}")
+    ax.set_ylim(0, _score_top([r[3] for r in rows]))
+    ax.yaxis.set_major_formatter(_percent())
+    ax.patch.set_gid("pass-at-k-area")
     ax.set_title(f"{metric} per label (95% intervals)")
     ax.grid(axis="y", alpha=0.3)
     if len(rows) > 4:
@@ -110,8 +128,6 @@ def verdict_chart(counts: dict[str, dict[str, int]], order: list[str]) -> str | 
 
 def verdict_figure(counts: dict[str, dict[str, int]], order: list[str]):
     """The figure of `verdict_chart`: one column of legend beside the bars, so it never lies over them or itself."""
-    from matplotlib.ticker import PercentFormatter
-
     plt = _pyplot()
     labels = list(counts)[::-1]  # barh draws bottom-up: the first label on top, as in the tables
     present = sum(any(counts[label].get(v) for label in labels) for v in order)
@@ -124,8 +140,11 @@ def verdict_figure(counts: dict[str, dict[str, int]], order: list[str]):
             ax.barh(labels, shares, left=left, label=verdict, color=VERDICT_COLOURS.get(verdict, "#667085"), height=0.7)
             left = [a + b for a, b in zip(left, shares, strict=True)]
     ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.xaxis.set_major_formatter(_percent())
     ax.set_xlabel("share of samples")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8, title="verdict", title_fontsize=8)
+    ax.patch.set_gid("verdict-area")
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8, title="verdict",
+                       title_fontsize=8)
+    legend.set_gid("verdict-legend")
     fig.tight_layout()
     return fig

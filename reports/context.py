@@ -10,6 +10,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from reports import charts, sections
+from reports.headline import headline_sentence
 from reports.pages import PAGE_DIR, page_names
 from reports.rundata import RunData
 from reports.tables import Cell, Table, header, num, text
@@ -212,11 +213,14 @@ def build_context(data: RunData) -> dict:
     """Everything both renderers need, prepared."""
     columns = metric_columns(data.summary, data.summary.get("seen", {}))
     first_metric = columns[0] if columns else "pass@1"
+    answered = answers(data)
+    primary = next((a for a in answered if a["primary"]), None)
     return {
         "root": str(data.root),
         "status_line": sections.status_line(data.status),
         "notices": sections.notices(data),
-        "answers": answers(data),
+        "sentence": headline_sentence(data.summary, primary["label"]) if primary else "",
+        "answers": answered,
         "no_answer": sections.no_answer(data),
         "headline": score_table("headline-table", data.labels, data.summary, columns),
         "interval_words": interval_words(data, first_metric),

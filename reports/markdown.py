@@ -37,6 +37,7 @@ def _first_screen(context: dict, assets: str) -> list[str]:
     lines = [f"> **⚠ {n['text']}**" if n["level"] == "danger" else f"> ⚠ {n['text']}" for n in context["notices"]]
     lines += [""] if lines else []
     lines += ["## Does the adapter beat the base?", ""]
+    lines += [f"**{context['sentence']}**", ""] if context["sentence"] else []
     for a in context["answers"]:
         if a["primary"]:
             lines += [f"**{a['question']}: {a['answer']}**  ", a["evidence"], ""]

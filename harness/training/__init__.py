@@ -7,10 +7,11 @@ rest of the harness starts fast.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.checkpoints import last_resumable
-from harness.config import RunConfig
+from harness.config import TrainConfig
 from harness.distributed import is_main, world_size
 from harness.errors import DataError, HarnessError
 from harness.problems import Problem
@@ -21,6 +22,15 @@ from judges.language import Language
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Training:
+    """What training needs, and nothing more: the train section, the language of the answers, the model to tune."""
+
+    train: TrainConfig
+    language: Language
+    model_path: str  # resolved (a local folder or a hub name), the one generation loads too
+
+
 def training_rows(problems: list[Problem], language: Language = Language.PYTHON) -> list[dict]:
     """One conversational row per training answer (several per problem where the source has them)."""
     rows = [{"messages": m} for p in problems for m in training_conversations(p, language)]
@@ -29,12 +39,11 @@ def training_rows(problems: list[Problem], language: Language = Language.PYTHON)
     return rows
 
 
-def _sft_config(config: RunConfig, run: RunDir, cuda: bool):
+def _sft_config(t: TrainConfig, output_dir: Path, cuda: bool):
     from trl import SFTConfig
 
-    t = config.train
     return SFTConfig(
-        output_dir=str(run.train),
+        output_dir=str(output_dir),
         per_device_train_batch_size=t.per_device_batch_size,
         gradient_accumulation_steps=t.gradient_accumulation_steps,
         learning_rate=t.learning_rate,
@@ -63,38 +72,42 @@ def _sft_config(config: RunConfig, run: RunDir, cuda: bool):
     )
 
 
-def _datasets(config: RunConfig, problems: list[Problem]):
+def _datasets(training: Training, problems: list[Problem]):
     """Training rows, and eval rows from a share of the problems (by problem, never by row)."""
     from datasets import Dataset
 
     from harness.problems.split import rank
 
-    language = config.generation.language
-    if not config.train.eval_fraction:
+    language, t = training.language, training.train
+    if not t.eval_fraction:
         return Dataset.from_list(training_rows(problems, language)), None
-    ordered = sorted(problems, key=lambda p: rank(p.id, config.train.seed))
-    count = max(1, round(len(ordered) * config.train.eval_fraction))
+    ordered = sorted(problems, key=lambda p: rank(p.id, t.seed))
+    count = max(1, round(len(ordered) * t.eval_fraction))
     return (Dataset.from_list(training_rows(ordered[count:], language)),
             Dataset.from_list(training_rows(ordered[:count], language)))
 
 
-def train(config: RunConfig, run: RunDir, problems: list[Problem], model_path: str, progress) -> Path:
-    """Fine-tune a LoRA adapter on `problems`; return `train/adapter/`. Resumes from the last checkpoint."""
+def train(training: Training, run: RunDir, problems: list[Problem], progress) -> Path:
+    """Fine-tune a LoRA adapter on `problems`; return `train/adapter/`. Resumes from the last checkpoint.
+
+    Of the run directory it writes only `train/`: checkpoints, metrics, diagnostics, the adapter.
+    """
     import torch
 
     from harness.training.guards import TrainingError, out_of_memory_message
 
-    trainer = make_trainer(config, run, problems, model_path, progress)
+    trainer = make_trainer(training, run, problems, progress)
     checkpoint = last_resumable(run.train)  # a checkpoint cut off while saving is never resumed from
     try:
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     except torch.OutOfMemoryError:
-        raise TrainingError(out_of_memory_message(config, "GPU" if torch.cuda.is_available() else "CPU")) from None
+        device = "GPU" if torch.cuda.is_available() else "CPU"
+        raise TrainingError(out_of_memory_message(training.train, device)) from None
     trainer.save_model(str(run.adapter))
     return run.adapter
 
 
-def make_trainer(config: RunConfig, run: RunDir, problems: list[Problem], model_path: str, progress):
+def make_trainer(training: Training, run: RunDir, problems: list[Problem], progress):
     """The SFTTrainer with a PEFT LoRA model, the token counter, the gradient guard and the metrics journal."""
     import torch
     from peft import LoraConfig
@@ -105,7 +118,7 @@ def make_trainer(config: RunConfig, run: RunDir, problems: list[Problem], model_
     from harness.training.metrics import MetricsJournal, RichProgress, TokenCounter
 
     cuda = torch.cuda.is_available()
-    t = config.train
+    t, model_path = training.train, training.model_path
     dtype = torch.bfloat16 if (cuda and t.bf16) else torch.float32
     tokenizer = AutoTokenizer.from_pretrained(model_path)
     warning = check_pad_token(tokenizer)
@@ -121,11 +134,11 @@ def make_trainer(config: RunConfig, run: RunDir, problems: list[Problem], model_
         target_modules=list(t.target_modules),
         task_type="CAUSAL_LM",
     )
-    train_rows, eval_rows = _datasets(config, problems)
+    train_rows, eval_rows = _datasets(training, problems)
     guard = LoraGradientGuard(t.zero_grad_patience)
     trainer = SFTTrainer(
         model=model,
-        args=_sft_config(config, run, cuda),
+        args=_sft_config(t, run.train, cuda),
         train_dataset=train_rows,
         eval_dataset=eval_rows,
         processing_class=tokenizer,

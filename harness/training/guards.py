@@ -15,6 +15,7 @@ import logging
 
 from transformers import TrainerCallback
 
+from harness.config import TrainConfig
 from harness.errors import HarnessError
 
 log = logging.getLogger(__name__)
@@ -63,9 +64,8 @@ def check_pad_token(tokenizer) -> str | None:
     return None
 
 
-def out_of_memory_message(config, device: str) -> str:
+def out_of_memory_message(t: TrainConfig, device: str) -> str:
     """What to change when a step does not fit in memory."""
-    t = config.train
     knobs = [f"train.per_device_batch_size (now {t.per_device_batch_size}; raise "
              f"train.gradient_accumulation_steps, now {t.gradient_accumulation_steps}, to keep the effective batch)",
              f"train.max_length (now {t.max_length})"]

@@ -35,12 +35,14 @@ def test_wrong_answer(tmp_path, sum_package):
     assert judge_json(tmp_path, sum_package, "print(3)\n")["verdict"] == "WA"
 
 
-def test_endless_loop_is_tle_stopped_by_the_cpu_limit(tmp_path, sum_package):
-    report = judge_json(tmp_path, sum_package, "while True:\n    pass\n")
-    assert report["verdict"] == "TLE"
-    # Stopped by the CPU-time poll soon after the 1 s limit (not by the wall-time safety net): CPU time
+def test_endless_loop_is_tle_stopped_by_the_cpu_limit(tmp_path):
+    # The package's own 0.3 s limit (not the 1 s default), run once: a TLE waits out its limit.
+    package = make_package(tmp_path / "sum", {"sample1": ("1 2\n", "3\n"), "s1": ("5 5\n", "10\n")}, timelimit=0.3)
+    report = judge_json(tmp_path, package, "while True:\n    pass\n", "--no-rerun-tle")
+    assert report["verdict"] == "TLE" and report["time_limit_s"] == 0.3
+    # Stopped by the CPU-time poll soon after the limit (not by the wall-time safety net, at 1.3 s): CPU time
     # is what the program used, whatever else loads the machine.
-    assert all(t["detail"] == "cpu_time" and 1.0 <= t["cpu_s"] < 1.5 for t in report["tests"] if t["verdict"] == "TLE")
+    assert all(t["detail"] == "cpu_time" and 0.3 <= t["cpu_s"] < 0.8 for t in report["tests"] if t["verdict"] == "TLE")
 
 
 def test_crash_is_re(tmp_path, sum_package):

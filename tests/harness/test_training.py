@@ -16,7 +16,7 @@ from harness.problems.bundled import load_bundled
 from harness.progress import SilentProgress
 from harness.prompts import training_messages
 from harness.rundir import RunDir
-from harness.training import make_trainer, train
+from harness.training import Training, make_trainer, train
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow  # trains the tiny model
@@ -25,9 +25,10 @@ PROBLEMS = load_bundled()[:2]
 
 
 def tiny(tmp_path, *overrides):
+    """What training takes from the smoke config with `overrides`, and a fresh run directory."""
     config = load_config(REPO / "configs" / "smoke.yaml", list(overrides))
     run = RunDir.prepare(tmp_path / "run", config, resume=False, overwrite=False)
-    return config, run, resolve_model(config.model.name_or_path)
+    return Training(config.train, config.generation.language, resolve_model(config.model.name_or_path)), run
 
 
 def metrics(run):
@@ -35,10 +36,9 @@ def metrics(run):
 
 
 def test_repeated_batch_every_lora_tensor_learns_and_the_loss_falls(tmp_path):
-    config, run, model_path = tiny(tmp_path, "train.max_steps=30", "train.per_device_batch_size=2",
-                                   "train.logging_steps=1", "train.learning_rate=2e-3", "train.lr_scheduler=constant",
-                                   "train.save_steps=100")
-    trainer = make_trainer(config, run, PROBLEMS, model_path, SilentProgress())
+    training, run = tiny(tmp_path, "train.max_steps=30", "train.per_device_batch_size=2", "train.logging_steps=1",
+                         "train.learning_rate=2e-3", "train.lr_scheduler=constant", "train.save_steps=100")
+    trainer = make_trainer(training, run, PROBLEMS, SilentProgress())
     trainer.train()
     records = metrics(run)
     assert [r["step"] for r in records] == list(range(1, 31))
@@ -59,14 +59,15 @@ def test_repeated_batch_every_lora_tensor_learns_and_the_loss_falls(tmp_path):
     trainer.model.eval()
     with torch.no_grad():
         trained = trainer.model(**batch).logits
-        reloaded_model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(model_path), run.adapter).eval()
+        base = AutoModelForCausalLM.from_pretrained(training.model_path)
+        reloaded_model = PeftModel.from_pretrained(base, run.adapter).eval()
         reloaded = reloaded_model(**batch).logits
     assert torch.allclose(trained, reloaded, atol=1e-5)
 
 
 def test_only_the_assistant_reply_and_its_end_token_are_trained(tmp_path):
-    config, run, model_path = tiny(tmp_path)
-    trainer = make_trainer(config, run, PROBLEMS, model_path, SilentProgress())
+    training, run = tiny(tmp_path)
+    trainer = make_trainer(training, run, PROBLEMS, SilentProgress())
     tokenizer = trainer.processing_class
     for row, problem in zip(trainer.train_dataset, PROBLEMS, strict=True):
         trained = [token for token, label in zip(row["input_ids"], row["labels"], strict=True) if label != -100]
@@ -74,32 +75,32 @@ def test_only_the_assistant_reply_and_its_end_token_are_trained(tmp_path):
 
 
 def test_packing_is_padding_free(tmp_path):
-    config, run, model_path = tiny(tmp_path, "train.max_steps=2", "train.logging_steps=1", "train.packing=true")
-    make_trainer(config, run, PROBLEMS, model_path, SilentProgress()).train()
+    training, run = tiny(tmp_path, "train.max_steps=2", "train.logging_steps=1", "train.packing=true")
+    make_trainer(training, run, PROBLEMS, SilentProgress()).train()
     assert {r["padding_fraction"] for r in metrics(run)} == {0.0}
 
 
 def test_a_frozen_adapter_stops_training_with_a_reason(tmp_path):
     # lora_dropout 1.0 drops every input of the adapter: its gradients are exactly zero.
-    config, run, model_path = tiny(tmp_path, "train.max_steps=10", "train.lora_dropout=1.0")
+    training, run = tiny(tmp_path, "train.max_steps=10", "train.lora_dropout=1.0")
     from harness.training.guards import TrainingError
 
     with pytest.raises(TrainingError, match="every LoRA gradient was 0 for the first 3 steps"):
-        train(config, run, PROBLEMS, model_path, SilentProgress())
+        train(training, run, PROBLEMS, SilentProgress())
 
 
 def test_out_of_memory_names_the_knobs(tmp_path):
     from harness.training.guards import out_of_memory_message
 
-    config, _, _ = tiny(tmp_path)
-    message = out_of_memory_message(config, "GPU")
+    training, _ = tiny(tmp_path)
+    message = out_of_memory_message(training.train, "GPU")
     for knob in ("train.per_device_batch_size (now 4", "train.max_length (now 2048)", "train.gradient_checkpointing"):
         assert knob in message
 
 
 def test_eval_loss_on_held_apart_training_problems(tmp_path):
-    config, run, model_path = tiny(tmp_path, "train.max_steps=2", "train.logging_steps=1", "train.eval_fraction=0.25")
-    train(config, run, load_bundled()[:8], model_path, SilentProgress())
+    training, run = tiny(tmp_path, "train.max_steps=2", "train.logging_steps=1", "train.eval_fraction=0.25")
+    train(training, run, load_bundled()[:8], SilentProgress())
     assert any("eval_loss" in r for r in metrics(run))
 
 

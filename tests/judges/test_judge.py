@@ -1,5 +1,7 @@
 """judge(): each verdict produced by a program written to produce it."""
 
+import dataclasses
+
 import pytest
 
 from judges import JudgeSettings, OutputRule, TestCase, Verdict, judge
@@ -7,10 +9,13 @@ from sandboxes import BwrapSandbox, ProcessSandbox
 
 TESTS = [TestCase("sample-1", "2 3\n", "5\n", sample=True), TestCase("hidden-1", "10 -4\n", "6\n")]
 SETTINGS = JudgeSettings(time_limit_s=1.0, memory_mb=256)
+# A TLE waits out its limit: the endless loop gets a short one, run once (the rerun is tested in
+# test_languages_and_checkers.py).
+TLE_SETTINGS = dataclasses.replace(SETTINGS, time_limit_s=0.25, rerun_tle=False)
 
 
-def verdict_of(source, sandbox=None):
-    return judge(source, TESTS, OutputRule(), SETTINGS, sandbox or ProcessSandbox())
+def verdict_of(source, sandbox=None, settings=SETTINGS):
+    return judge(source, TESTS, OutputRule(), settings, sandbox or ProcessSandbox())
 
 
 @pytest.mark.parametrize("sandbox", [ProcessSandbox(), BwrapSandbox()], ids=["process", "bwrap"])
@@ -28,7 +33,8 @@ def verdict_of(source, sandbox=None):
     ],
 )
 def test_verdicts(source, expected, sandbox):
-    assert verdict_of(source, sandbox).verdict is expected
+    settings = TLE_SETTINGS if expected is Verdict.TLE else SETTINGS
+    assert verdict_of(source, sandbox, settings).verdict is expected
 
 
 def test_first_failure_stops_and_names_the_test():

@@ -1,5 +1,6 @@
 """C++ programs and custom checkers, judged for real in both sandboxes."""
 
+import dataclasses
 import signal
 
 import pytest
@@ -13,6 +14,8 @@ SANDBOXES = pytest.mark.parametrize("sandbox", [ProcessSandbox(), BwrapSandbox()
 SUM_TESTS = [TestCase("sample-1", "2 3\n", "5\n", sample=True), TestCase("secret-1", "10 -4\n", "6\n")]
 SETTINGS = JudgeSettings(time_limit_s=1.0, memory_mb=256)
 CPP_SUM = "#include <iostream>\nint main() { long long a, b; std::cin >> a >> b; std::cout << a + b << '\\n'; }\n"
+# A TLE waits out its limit: the endless loop gets a short one, run once where the test is not about the rerun.
+TLE_SETTINGS = dataclasses.replace(SETTINGS, time_limit_s=0.25, rerun_tle=False)
 
 
 @SANDBOXES
@@ -27,7 +30,8 @@ CPP_SUM = "#include <iostream>\nint main() { long long a, b; std::cin >> a >> b;
     ],
 )
 def test_cpp_verdicts(sandbox, source, expected):
-    assert judge(source, SUM_TESTS, OutputRule(), SETTINGS, sandbox, language="cpp").verdict is expected
+    settings = TLE_SETTINGS if expected is Verdict.TLE else SETTINGS
+    assert judge(source, SUM_TESTS, OutputRule(), settings, sandbox, language="cpp").verdict is expected
 
 
 def test_cpp_compile_error_carries_the_compiler_message():
@@ -49,17 +53,19 @@ def test_output_flood_is_ole(sandbox):
 
 
 def test_tle_is_rerun_once_and_counted():
-    settings = JudgeSettings(time_limit_s=1.0, wall_factor=20.0)  # a loaded machine must not hit the wall limit first
+    # wall_factor: a loaded machine must not hit the wall limit first (it is 20 x 0.3 s = 6 s of wall time).
+    settings = JudgeSettings(time_limit_s=0.3, wall_factor=20.0)
     result = judge("while True:\n    pass\n", SUM_TESTS, OutputRule(), settings, BwrapSandbox())
     assert result.verdict is Verdict.TLE and result.tests[0].rerun
     assert (result.tle_reruns, result.tle_overturned) == (1, 0)
-    # Stopped by the runner's CPU poll (SIGKILL past 1 s of CPU), not by the CPU rlimit's SIGXCPU at 2 s.
+    # Stopped by the runner's CPU poll (SIGKILL past 0.3 s of CPU), not by the CPU rlimit's SIGXCPU, which the
+    # runner sets at the limit rounded up plus 1 s: 2 s.
     assert result.tests[0].detail == "cpu_time" and result.tests[0].signal == signal.SIGKILL
-    assert 1.0 < result.tests[0].cpu_s < 2.0
+    assert 0.3 < result.tests[0].cpu_s < 2.0
 
 
 def test_tle_rerun_can_be_turned_off():
-    settings = JudgeSettings(time_limit_s=0.5, rerun_tle=False)
+    settings = JudgeSettings(time_limit_s=0.25, rerun_tle=False)
     result = judge("while True:\n    pass\n", SUM_TESTS, OutputRule(), settings, BwrapSandbox())
     assert result.verdict is Verdict.TLE and not result.tests[0].rerun and result.tle_reruns == 0
 

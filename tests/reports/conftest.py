@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -35,3 +36,12 @@ def fixture_run(_small_run, tmp_path) -> Path:
 def wide_run(tmp_path_factory) -> Path:
     """120 problems x 4 samples x 3 labels of 3k-character completions, rendered (read-only: shared by tests)."""
     return rendered(tmp_path_factory.mktemp("fixture-runs") / "wide", Shape(problems=120, samples=4, labels=3, chars=3000))
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where screenshots go: $HARNESS_ARTIFACTS when set, else test-artifacts/ in the checkout (git-ignored; CI keeps it)."""
+    named = os.environ.get("HARNESS_ARTIFACTS")
+    folder = Path(named) if named else Path(__file__).resolve().parents[2] / "test-artifacts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
