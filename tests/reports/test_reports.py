@@ -29,13 +29,18 @@ def test_html_is_self_contained_with_every_section(fixture_run):
     assert "<script src" not in html and "<link" not in html
 
 
+def rendered(run) -> tuple[str, str]:
+    """Write the reports of `run` and read both back: (HTML, markdown)."""
+    write_reports(run)
+    return (run / "report.html").read_text(), (run / "report.md").read_text()
+
+
 def test_held_out_section_reports_the_contamination_check(fixture_run):
     split = json.loads((fixture_run / "split.json").read_text())
     split["contamination"]["removed"] = ["fixture/planted-copy"]
     split["contamination"]["counts"]["ngram"] = 1
     (fixture_run / "split.json").write_text(json.dumps(split))
-    write_reports(fixture_run)
-    html, md = (fixture_run / "report.html").read_text(), (fixture_run / "report.md").read_text()
+    html, md = rendered(fixture_run)
     for text in (html, md):
         assert "removed 1 (fixture/planted-copy)" in text and "ngram 1" in text
         assert "Contamination check (13-grams, threshold 0.1) on 8 problems" in text
@@ -71,8 +76,7 @@ def test_interrupted_eval_renders_what_exists_and_says_what_is_missing(fixture_r
     completions = fixture_run / "eval" / "adapter" / "completions.jsonl"
     with completions.open("a") as handle:
         handle.write('{"schema": 3, "key": "torn-mid-wri')
-    write_reports(fixture_run)
-    html, md = (fixture_run / "report.html").read_text(), (fixture_run / "report.md").read_text()
+    html, md = rendered(fixture_run)
     for text in (html, md):
         assert "eval/summary.json" in text and "eval/adapter: 29 completion(s) not judged yet" in text
         assert "This run is interrupted: interrupted by the user" in text
