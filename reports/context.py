@@ -16,7 +16,25 @@ from reports.rundata import RunData
 from reports.tables import Cell, Table, header, num, text
 
 VERDICT_ORDER = ["AC", "WA", "TLE", "MLE", "OLE", "RE", "CE", "NO_CODE", "IE"]
-WORDS = {"better": "yes", "worse": "no (worse)", "cannot tell": "cannot tell at this sample size"}
+WORDS = {"better": "yes", "worse": "no (worse)", "cannot tell": "cannot tell at this sample size",
+         "no difference": "no difference"}
+
+
+def verdict_of(c: dict) -> str:
+    """A comparison's verdict; 'no difference' where the two labels solved exactly the same (nothing won or lost)."""
+    if c.get("difference") == 0 and not c.get("won") and not c.get("lost"):
+        return "no difference"
+    return c["verdict"]
+
+
+def _informative(rows: list[dict]) -> list[dict]:
+    """A pair's rows by k, without a k that says what the k before it said (same difference, interval, won and lost)."""
+    kept: list[dict] = []
+    for row in rows:
+        same = kept and all(kept[-1].get(f) == row.get(f) for f in ("difference", "ci_low", "ci_high", "won", "lost"))
+        if not same:
+            kept.append(row)
+    return kept
 
 
 def pct(value) -> str:
@@ -61,7 +79,7 @@ def _pairs(data: RunData) -> list[tuple[tuple[str, str], list[dict]]]:
 
     order = {label: i for i, label in enumerate(data.labels)}
     rows = sorted(data.summary.get("comparisons", []), key=lambda c: (order.get(c["b"], 99), c["b"], c["a"], k(c)))
-    return [(pair, list(group)) for pair, group in groupby(rows, key=lambda c: (c["a"], c["b"]))]
+    return [(pair, _informative(list(group))) for pair, group in groupby(rows, key=lambda c: (c["a"], c["b"]))]
 
 
 def answers(data: RunData) -> list[dict]:
@@ -70,7 +88,7 @@ def answers(data: RunData) -> list[dict]:
     for (a, b), rows in _pairs(data):
         verdicts: dict[str, list[str]] = {}  # verdict -> the k's it holds for, in k order
         for r in rows:
-            verdicts.setdefault(r["verdict"], []).append(r["metric"])
+            verdicts.setdefault(verdict_of(r), []).append(r["metric"])
         if len(verdicts) == 1:
             [(verdict, metrics)] = verdicts.items()
             said = f"{WORDS.get(verdict, verdict)} ({', '.join(metrics)})"
@@ -85,7 +103,7 @@ def answers(data: RunData) -> list[dict]:
             evidence += f", p = {first['p_value']:.3g}"
         mde = mde_text(first.get("minimum_detectable_effect"))
         made.append({"question": f"{b} better than {a}", "answer": said, "evidence": evidence + "." + (f" {mde}." if mde else ""),
-                     "brief": f"{first['metric']} {difference_text(first)}", "verdict": first["verdict"].replace(" ", "-"),
+                     "brief": f"{first['metric']} {difference_text(first)}", "verdict": verdict_of(first).replace(" ", "-"),
                      "primary": False, "label": b})
     if made:  # the final adapter's answer in full; checkpoints and other labels one line each beneath it
         next((a for a in made if a["label"] == "adapter"), made[0])["primary"] = True
@@ -128,7 +146,7 @@ def comparison_table(data: RunData) -> Table:
              num(f"{c['p_value']:.3g}" if "p_value" in c else None), num(c["problems"]),
              num(f"{len(c.get('won', []))} / {len(c.get('lost', []))}"),
              num(_detectable(c.get("minimum_detectable_effect"))),
-             Cell(WORDS.get(c["verdict"], c["verdict"]), css=f"answer-{c['verdict'].replace(' ', '-')}")]
+             Cell(WORDS.get(verdict_of(c), verdict_of(c)), css=f"answer-{verdict_of(c).replace(' ', '-')}")]
             for _, group in _pairs(data) for c in group]
     return Table("comparisons", header("comparison", "metric", "difference [95% CI]", "p", "problems", "won / lost",
                                        "detectable", "better?", numeric=("p", "problems", "won / lost", "detectable")), rows)

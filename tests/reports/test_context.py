@@ -149,3 +149,26 @@ def test_both_reports_say_in_words_what_each_interval_claims(fixture_run):
         assert sentence in md.split("## Paired")[0] or sentence in md.split("### Paired")[0]
         assert sentence.replace("'", "&#39;") in html[html.index('id="interval-words"'):html.index('id="held-out"')]
 
+
+
+def test_identical_labels_read_no_difference_and_repeat_no_k(tmp_path):
+    """Both labels solve exactly the same samples: 'no difference', and pass@2 (saying the same) gets no row."""
+    run = write_run_dir(tmp_path / "run", Shape(problems=8, samples=2, ks=(1, 2)),
+                        outcome=lambda label, problem, sample: problem < 3)
+    write_reports(run)
+    md = (run / "report.md").read_text()
+    assert "**adapter better than base: no difference (pass@1)**" in md
+    rows = [line for line in md.splitlines() if line.startswith("| adapter − base |")]
+    assert len(rows) == 1 and "| pass@1 |" in rows[0] and rows[0].endswith("| no difference |")
+    html = (run / "report.html").read_text()
+    assert 'class="answer-no-difference"' in html or "answer-no-difference" in html
+
+
+def test_a_k_that_changes_the_difference_keeps_its_row(tmp_path):
+    """The adapter solves a problem's second sample only: pass@1 and pass@2 differ, so both rows stay."""
+    run = write_run_dir(tmp_path / "run", Shape(problems=8, samples=2, ks=(1, 2)),
+                        outcome=lambda label, problem, sample: problem < 3 or (label == "adapter" and sample == 1))
+    write_reports(run)
+    md = (run / "report.md").read_text()
+    rows = [line for line in md.splitlines() if line.startswith("| adapter − base |")]
+    assert [row.split("|")[2].strip() for row in rows] == ["pass@1", "pass@2"]
