@@ -359,10 +359,11 @@ def test_every_way_pickle_names_a_global_is_refused(tmp_path):
 def test_a_zlib_bomb_stops_at_the_cap(tmp_path, monkeypatch):
     deflater = zlib.compressobj(9)
     chunk = b"\0" * (1 << 20)
-    bomb = b"".join(deflater.compress(chunk) for _ in range(512)) + deflater.flush()  # 512 MiB inflated
-    assert len(bomb) < 1 << 20
-    with pytest.raises(safe_pickle.DecodeError, match=f"inflates past {safe_pickle.MAX_INFLATED_BYTES} bytes"):
-        safe_pickle.inflate(bomb)
+    bomb = b"".join(deflater.compress(chunk) for _ in range(64)) + deflater.flush()  # 64 MiB inflated
+    assert len(bomb) < 1 << 17
+    with pytest.raises(safe_pickle.DecodeError, match=f"inflates past {16 << 20} bytes"):
+        safe_pickle.inflate(bomb, limit=16 << 20)  # stops at the cap: 16 MiB inflated, not 64
+    assert safe_pickle.MAX_INFLATED_BYTES == 256 << 20
     monkeypatch.setattr(safe_pickle, "MAX_INFLATED_BYTES", 4096)
     payload = packed(json.dumps([{"input": "x" * 10_000, "output": "", "testtype": "stdin"}]))
     path = write_jsonl(tmp_path / "test.jsonl", [lcb_row("abc1_a", private_test_cases=payload)])
