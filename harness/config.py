@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from harness.errors import ConfigError, DataError
+from harness.executors import ExecutorKind
 from harness.generation.engine import EngineKind
 from harness.models import Dtype
 from harness.problems.contamination import Policy
@@ -102,11 +103,16 @@ class GenerationConfig:
     """Sampling solutions for held-out problems."""
 
     engine: EngineKind = _f(EngineKind.AUTO, "auto (vLLM where installed, else transformers), vllm, endpoint or transformers")
-    endpoint_url: str = _f("", "engine endpoint: an OpenAI-compatible server (vllm serve --enable-lora --lora-modules "
-                               "LABEL=PATH ...); empty: start one on loopback")
+    # Which servers answer is not what a run is (completions are keyed by model, adapter, prompt and sampling), so
+    # --resume may go on with other servers (compare=False: RunDir.prepare's check of the recorded config ignores it).
+    endpoint_url: tuple[str, ...] = field(default=(), compare=False, metadata={
+        "help": "engine endpoint: the base URL of an OpenAI-compatible server (vllm serve --enable-lora --lora-modules "
+                "LABEL=PATH ...), or several (a YAML list, or comma-separated) to spread requests over; empty: start "
+                "one on loopback"})
     endpoint_model: str = _f("", "engine endpoint: the served base model's name (default: model.name_or_path)")
-    endpoint_concurrency: int = _f(8, "engine endpoint: requests in flight at once")
-    endpoint_timeout_s: float = _f(600.0, "engine endpoint: per-request timeout (retried with backoff)")
+    endpoint_concurrency: int = _f(8, "engine endpoint: requests in flight at once, per server")
+    endpoint_timeout_s: float = _f(600.0, "engine endpoint: per-request timeout (retried with backoff, on another "
+                                   "server where there are several)")
     max_model_len: int = _f(8192, "vLLM's context length (prompt + completion)")
     check_against_transformers: bool = _f(False, "before a vLLM evaluation, also compare its greedy probe outputs with "
                                           "transformers + PEFT (recorded in env.json)")
@@ -118,6 +124,12 @@ class GenerationConfig:
     max_new_tokens: int = _f(4096, "completion token budget")
     seed: int = _f(1234, "sampling seed (per-problem seeds derive from it)")
 
+    def __post_init__(self) -> None:
+        # One URL, a YAML list, or "URL,URL" from --set: always a tuple of URLs ('' from an older config.yaml: none).
+        urls = (self.endpoint_url,) if isinstance(self.endpoint_url, str) else self.endpoint_url
+        split = tuple(url.strip() for text in urls for url in str(text).split(",") if url.strip())
+        object.__setattr__(self, "endpoint_url", split)
+
 
 @dataclass(frozen=True)
 class EvalConfig:
@@ -127,7 +139,15 @@ class EvalConfig:
     max_problems: int = _f(0, "evaluate at most this many held-out problems; 0 means all")
     seen_problems: int = _f(0, "also evaluate this many training problems, reported apart from held-out")
     sandbox: SandboxKind = _f(SandboxKind.AUTO, "sandbox kind: auto (bwrap when it works here), bwrap or process")
-    workers: int = _f(2, "programs judged in parallel")
+    workers: int = _f(2, "programs judged in parallel (with executor ray: across the cluster)")
+    # Where judging runs is not what a run is: either executor gives the same results, so --resume may switch
+    # (compare=False: RunDir.prepare's check of the recorded config ignores these two).
+    executor: ExecutorKind = field(default=ExecutorKind.LOCAL, compare=False, metadata={
+        "help": "where programs are judged: local (threads of this process) or ray (a Ray task per program, in the "
+                "bwrap sandbox of the node that runs it)"})
+    ray_address: str = field(default="", compare=False, metadata={
+        "help": "executor ray: the cluster; empty: start a local Ray (or join $RAY_ADDRESS), 'auto': the cluster "
+                "this host belongs to, or HOST:PORT of its head"})
     stop_on_failure: bool = _f(True, "stop judging a program at its first failing test")
     rerun_tle: bool = _f(True, "run a TLE once more before reporting it (counted in the summary)")
     calibrate_time_limits: bool = _f(False, "scale time limits to this host's speed (a fixed workload, measured once)")
@@ -233,6 +253,9 @@ def _check(config: RunConfig, errors: list[str]) -> None:
          "data.ngram / data.ngram_threshold: n must be at least 1 and the threshold in (0, 1]"),
         (e.seen_problems >= 0, "eval.seen_problems: must be 0 or more"),
         (g.samples == 1 or g.temperature > 0, "generation.temperature: several samples need temperature > 0"),
+        (all(url.startswith(("http://", "https://")) for url in g.endpoint_url),
+         f"generation.endpoint_url: every URL must start with http:// or https:// (got {', '.join(g.endpoint_url)})"),
+        (len(set(g.endpoint_url)) == len(g.endpoint_url), "generation.endpoint_url: a server is listed twice"),
         (all(1 <= k <= g.samples for k in e.k), f"eval.k: every k must be between 1 and generation.samples ({g.samples})"),
         (0 <= t.eval_fraction < 1, "train.eval_fraction: must be in [0, 1)"),
     ]

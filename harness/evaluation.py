@@ -9,22 +9,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import threading
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.config import EvalConfig
+from harness.executors import Program, open_executor
 from harness.extraction import Extraction, extract_code
 from harness.generation import Engine, Job, Request, Sampling
 from harness.problems import Problem
 from harness.progress import Progress
 from harness.prompts import generation_messages
 from harness.rundir import RunDir
-from judges import JudgeSettings, Language, TestCase, judge
+from judges import Judgement, JudgeSettings, Language, judge
 from judges.calls import assemble
 from reports.records import CompletionRecord, ResultRecord
 from sandboxes import Sandbox
@@ -155,45 +153,10 @@ class _Job:
     extraction: Extraction
 
 
-class _LoadedTests:
-    """Tests of the problems being judged, read from disk once per problem and dropped after its last job.
-
-    Jobs are submitted grouped by problem, so a handful of problems' tests are in memory at a time.
-    """
-
-    def __init__(self, jobs_per_problem: Mapping[str, int]) -> None:
-        self._left = dict(jobs_per_problem)
-        self._tests: dict[str, Sequence[TestCase]] = {}
-        self._lock = threading.Lock()
-        self._loading: dict[str, threading.Lock] = {}
-
-    def acquire(self, problem: Problem) -> Sequence[TestCase]:
-        with self._lock:
-            loading = self._loading.setdefault(problem.id, threading.Lock())
-        with loading:  # one read per problem, even when several workers start on it at once
-            if problem.id not in self._tests:
-                self._tests[problem.id] = problem.tests
-            return self._tests[problem.id]
-
-    def release(self, problem: Problem) -> None:
-        with self._lock:
-            self._left[problem.id] -= 1
-            if self._left[problem.id] == 0:
-                self._tests.pop(problem.id, None)
-                self._loading.pop(problem.id, None)
-
-
-def _judge_one(job: _Job, problem: Problem, judging: Judging, loaded: _LoadedTests) -> ResultRecord:
-    record, key, extraction = job.completion, job.key, job.extraction
-    settings = _settings(problem, judging)
-    try:
-        tests = loaded.acquire(problem) if extraction.code else ()
-        judgement = judge(extraction.code, tests, problem.output_rule, settings, judging.sandbox,
-                          language=judging.language, checker=problem.checker, call=problem.call)
-    finally:
-        loaded.release(problem)
+def _record(job: _Job, judgement: Judgement) -> ResultRecord:
+    record, extraction = job.completion, job.extraction
     return ResultRecord(
-        key=key, completion_key=record.key, label=record.label, problem_id=record.problem_id, sample=record.sample,
+        key=job.key, completion_key=record.key, label=record.label, problem_id=record.problem_id, sample=record.sample,
         verdict=judgement.verdict, code=extraction.code, think_closed=extraction.think_closed,
         extraction=extraction.reason or "ok", finish_reason=record.finish_reason, detail=judgement.detail,
         language=judgement.language, tle_reruns=judgement.tle_reruns, tle_overturned=judgement.tle_overturned,
@@ -225,17 +188,29 @@ def judge_completions(run: RunDir, labels: Iterable[str], problems: Mapping[str,
                       progress: Progress) -> None:
     """Judge every completion of `labels` without a result under the current code, tests and limits.
 
-    Jobs run problem by problem (every label's samples of a problem together), so each problem's
-    tests are read from disk once and freed when its last sample is judged.
+    Programs go to the executor `eval.executor` names (threads here, or a Ray cluster) problem by
+    problem (every label's samples of a problem together), so each problem's tests are read once
+    and freed after its last sample; each result is journaled here, by this process alone, as it
+    comes back. A completion without code needs no sandbox and no tests: it is judged here.
     """
     labels = list(labels)
     pending = _pending(run, labels, problems, judging)
-    loaded = _LoadedTests(Counter(job.completion.problem_id for job in pending))
     task = progress.add_task("judging · " + ", ".join(labels), total=len(pending))
-    with ThreadPoolExecutor(max_workers=judging.eval.workers) as pool:
-        futures = [pool.submit(_judge_one, job, problems[job.completion.problem_id], judging, loaded)
-                   for job in pending]
-        for future in as_completed(futures):
-            result = future.result()
-            run.results(result.label).append(result)
-            progress.advance(task)
+
+    def journal(job: _Job, judgement: Judgement) -> None:
+        run.results(job.completion.label).append(_record(job, judgement))
+        progress.advance(task)
+
+    runnable: list[tuple[_Job, Program]] = []
+    for job in pending:
+        problem = problems[job.completion.problem_id]
+        settings = _settings(problem, judging)
+        if job.extraction.code:
+            runnable.append((job, Program(job.extraction.code, problem, settings)))
+        else:
+            journal(job, judge(None, (), problem.output_rule, settings, judging.sandbox, language=judging.language))
+    if not runnable:
+        return
+    with open_executor(judging.eval, judging.sandbox, judging.language) as executor:
+        for index, judgement in executor.judge([program for _, program in runnable]):
+            journal(runnable[index][0], judgement)

@@ -154,7 +154,7 @@ def open_engine(ctx: RunContext, engines: EngineFactory) -> Iterator[Engine | No
 
 
 def record_environment(ctx: RunContext) -> None:
-    """env.json, written once: versions, hardware, seeds, the sandbox and its time scale, the engine."""
+    """env.json: versions, hardware, seeds, the sandbox and its time scale, the engine (its use added after generating)."""
     from harness.environment import environment
 
     env = environment(ctx.config, ctx.sandbox)
@@ -168,8 +168,14 @@ def generate_completions(ctx: RunContext, engine: Engine | None) -> None:
     if engine is None:
         return
     g = ctx.config.generation
-    generate(engine, ctx.run, ctx.labels, ctx.problems, sampling_from(g), ctx.model_path, ctx.progress, g.language,
-             g.chunk_problems)
+    try:
+        generate(engine, ctx.run, ctx.labels, ctx.problems, sampling_from(g), ctx.model_path, ctx.progress, g.language,
+                 g.chunk_problems)
+    finally:  # what only generating tells (an endpoint fleet: which server answered how many), failed or not
+        ctx.engine_record["engine_settings"] = engine.settings
+        env = ctx.run.read_json(ctx.run.env)
+        if env is not None:
+            ctx.run.write_json(ctx.run.env, {**env, **ctx.engine_record})
 
 
 def judge(ctx: RunContext) -> None:

@@ -71,7 +71,7 @@ def _transformers(g: GenerationConfig, model: ModelConfig, model_path: str, adap
 
 
 def _endpoint(g: GenerationConfig, model: ModelConfig, model_path: str, adapters: Mapping[str, str]) -> Engine:
-    """A running server at generation.endpoint_url (its LoRA modules named as the labels), or one started here.
+    """Running servers at generation.endpoint_url (their LoRA modules named as the labels), or one started here.
 
     A server started here belongs to the engine once the engine exists; until then the exit
     stack owns it, so an engine that fails to construct never leaves a vLLM server running.
