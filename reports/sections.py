@@ -203,15 +203,27 @@ def counts_words(counts: dict) -> str:
     return f"{counts.get('train', '?')} training, {counts.get('held_out', '?')} held-out problems"
 
 
+def _server_words(server: dict) -> str:
+    """`http://a:8000: 11 answered, 0 failed` (and why it left the rotation, when it did)."""
+    said = f"{server.get('url', '?')}: {server.get('answered', 0)} answered, {server.get('failed', 0)} failed"
+    if not server.get("in_rotation", True):
+        said += f", out of rotation ({server.get('left_rotation') or 'kept failing'})"
+    return said
+
+
 def metadata(data: RunData) -> Table:
     """Versions, hardware, seeds, sandbox, engine and split, one row each, in words."""
     env = data.env
     rows = [("python", env.get("python"))]
     rows += [(name, version) for name, version in env.get("packages", {}).items() if version]
-    settings = f" ({_words(env['engine_settings'])})" if env.get("engine_settings") else ""
+    engine_settings = {k: v for k, v in (env.get("engine_settings") or {}).items() if k != "servers"}
+    settings = f" ({_words(engine_settings)})" if engine_settings else ""
     rows += [("harness commit", env.get("harness_commit")), ("hardware", _hardware_words(env.get("hardware", {}))),
              ("seeds", _words(env.get("seeds", {}))), ("sandbox", _sandbox_words(env.get("sandbox", {}))),
              ("engine", (env.get("engine") or "–") + settings)]
+    servers = (env.get("engine_settings") or {}).get("servers") or []
+    if servers:
+        rows.append(("servers", "; ".join(_server_words(s) for s in servers)))
     if env.get("fidelity"):
         rows.append(("fidelity checks", _words(env["fidelity"])))
     split = data.split

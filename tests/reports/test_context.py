@@ -172,3 +172,18 @@ def test_a_k_that_changes_the_difference_keeps_its_row(tmp_path):
     md = (run / "report.md").read_text()
     rows = [line for line in md.splitlines() if line.startswith("| adapter − base |")]
     assert [row.split("|")[2].strip() for row in rows] == ["pass@1", "pass@2"]
+
+
+def test_the_servers_of_an_endpoint_fleet_get_one_row_in_words(fixture_run):
+    env_path = fixture_run / "env.json"
+    env = json.loads(env_path.read_text())
+    env["engine"] = "endpoint"
+    env["engine_settings"] = {"base_url": "http://a:8000,http://b:8000", "servers": [
+        {"url": "http://a:8000", "answered": 11, "failed": 0, "in_rotation": True},
+        {"url": "http://b:8000", "answered": 1, "failed": 4, "in_rotation": False, "left_rotation": "connection refused"}]}
+    env_path.write_text(json.dumps(env))
+    write_reports(fixture_run)
+    for text in ((fixture_run / "report.md").read_text(), (fixture_run / "report.html").read_text()):
+        assert ("http://a:8000: 11 answered, 0 failed; http://b:8000: 1 answered, 4 failed, "
+                "out of rotation (connection refused)") in text
+        assert "{'url'" not in text and "[{" not in text  # no reprs
