@@ -23,6 +23,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,7 +84,7 @@ def call_verdict(execution: Execution, test: TestCase, call: FunctionCall) -> tu
     """
     if execution.limit_hit is not None:
         return limit_verdict(execution.limit_hit)
-    broken = _broken_test(test, call)
+    broken = _broken_test(test.input, test.answer, call.kind)
     if broken:
         return Verdict.IE, f"test '{test.name}': {broken}"
     report = _report(execution)
@@ -98,19 +99,20 @@ def call_verdict(execution: Execution, test: TestCase, call: FunctionCall) -> tu
     return _compare_values(test.answer, payload)
 
 
-def _broken_test(test: TestCase, call: FunctionCall) -> str | None:
+@lru_cache(maxsize=256)  # a property of the test, asked once per sample judged against it: checked once
+def _broken_test(test_input: str, answer: str, kind: CallKind) -> str | None:
     """Why a test cannot judge any program (its arguments, answer or program is not what the kind needs)."""
-    if call.kind is CallKind.CHECK:
+    if kind is CallKind.CHECK:
         try:
-            compile(test.input, call_driver.TEST, "exec", dont_inherit=True)
+            compile(test_input, call_driver.TEST, "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as exc:
             return f"the test program does not compile: {exc}"
         return None
-    for number, line in enumerate(test.input.split("\n"), 1):  # split as the driver splits
+    for number, line in enumerate(test_input.split("\n"), 1):  # split as the driver splits
         error = _json_error(line) if line.strip() else None
         if error:
             return f"argument line {number} is not JSON: {error}"
-    error = _json_error(test.answer)
+    error = _json_error(answer)
     return f"the expected answer is not JSON: {error}" if error else None
 
 
