@@ -289,20 +289,27 @@ def served_requests(server) -> float:
     return metric(server, "vllm:request_success_total")
 
 
-def eval_command(fleet: dict, out: Path) -> list[str]:
+def eval_command(fleet: dict, out: Path, problems: int = PROBLEMS) -> list[str]:
     urls = f"{fleet['A'].url},{fleet['B'].url}"
     sets = ["generation.engine=endpoint", f"generation.endpoint_url={urls}", "generation.endpoint_model=base",
             f"generation.samples={SAMPLES}", "generation.max_new_tokens=16", "generation.chunk_problems=1",
-            "eval.k=[1]", f"eval.max_problems={PROBLEMS}", "generation.check_against_transformers=false"]
+            "eval.k=[1]", f"eval.max_problems={problems}", "generation.check_against_transformers=false"]
     return [sys.executable, "-m", "harness", "eval", "--adapter", fleet["adapter"], "--config", "configs/smoke.yaml",
             "--out", str(out), "--quiet", *[arg for item in sets for arg in ("--set", item)]]
 
 
-def journaled_once(out: Path) -> None:
+def journaled(out: Path, label: str) -> list[dict]:
+    """The completions the run has journaled so far for `label` (complete lines only)."""
+    path = out / "eval" / label / "completions.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines(keepends=True) if line.endswith("\n")]
+
+
+def journaled_once(out: Path, problems: int = PROBLEMS) -> None:
     for label in ("base", "adapter"):
-        rows = [json.loads(line) for line in (out / "eval" / label / "completions.jsonl").read_text().splitlines()]
-        keys = [(row["problem_id"], row["sample"]) for row in rows]
-        assert len(keys) == len(set(keys)) == PROBLEMS * SAMPLES, label
+        keys = [(row["problem_id"], row["sample"]) for row in journaled(out, label)]
+        assert len(keys) == len(set(keys)) == problems * SAMPLES, label
 
 
 def servers_record(out: Path) -> dict[str, dict]:
@@ -344,23 +351,29 @@ def test_a_run_spreads_its_requests_over_both_servers(vllm_fleet, tmp_path):
 @pytest.mark.slow
 @needs_vllm
 def test_a_server_killed_mid_run_has_its_requests_retried_on_the_other(vllm_fleet, tmp_path):
-    """Runs last: B does not come back."""
+    """Runs last: B does not come back.
+
+    One problem per chunk, so each chunk is one base and one adapter request, one on each server
+    (both idle: ties go round the list). B is killed once the harness has journaled the first
+    chunk (so B's answer to it was read, not just counted by vLLM) and B is working on a later
+    chunk's request; every chunk after that sends B one more request that fails.
+    """
+    problems = 10  # leaves B enough chunks after the kill to fail 4 times in a row even if the kill comes late
     out, a, b = tmp_path / "killed", vllm_fleet["A"], vllm_fleet["B"]
-    run = subprocess.Popen(eval_command(vllm_fleet, out), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
-    before = served_requests(b)
+    run = subprocess.Popen(eval_command(vllm_fleet, out, problems), cwd=REPO, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 600
-    # B has answered one of this run's requests and is working on another
-    while served_requests(b) == before or metric(b, "vllm:num_requests_running") == 0:
+    while (min(len(journaled(out, label)) for label in ("base", "adapter")) < SAMPLES
+           or metric(b, "vllm:num_requests_running") == 0):
         assert run.poll() is None and time.monotonic() < deadline, "B was never caught mid-request"
         time.sleep(0.01)
     os.killpg(b.proc.pid, signal.SIGKILL)  # a crash, not a shutdown: the request in flight loses its connection
     b.proc.wait()
     _, stderr = run.communicate(timeout=900)
     assert run.returncode == 0, stderr[-3000:]
-    journaled_once(out)
+    journaled_once(out, problems)
     records = servers_record(out)
-    assert records[a.url]["answered"] + records[b.url]["answered"] == 2 * PROBLEMS
+    assert records[a.url]["answered"] + records[b.url]["answered"] == 2 * problems
     assert records[b.url]["answered"] >= 1 and records[b.url]["failed"] >= 1  # served some, then failed over to A
     assert records[a.url]["failed"] == 0 and records[a.url]["in_rotation"]
     assert not records[b.url]["in_rotation"]
