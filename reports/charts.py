@@ -7,7 +7,13 @@ Chromium reads axis ranges and overlaps off the drawn page through them.
 
 from __future__ import annotations
 
+import functools
 import io
+import json
+from collections.abc import Callable
+from typing import TypeVar
+
+F = TypeVar("F", bound=Callable[..., str | None])
 
 TRAINING_SERIES = (
     ("loss", "loss"),
@@ -28,6 +34,27 @@ def _pyplot():
     return plt
 
 
+def drawn_once(chart: F) -> F:
+    """Keep the last few SVGs of a chart, keyed by the value of its arguments.
+
+    A chart is a pure function of its arguments. A process that writes many reports (the test
+    suite's fixture runs, a notebook re-rendering runs) draws the same training curve again and
+    again, and matplotlib takes a good part of a second for it.
+    """
+    cache: dict[str, str | None] = {}
+
+    @functools.wraps(chart)
+    def cached(*args, **kwargs):
+        key = json.dumps([args, kwargs], sort_keys=True, default=repr)
+        if key not in cache:
+            if len(cache) >= 16:
+                cache.pop(next(iter(cache)))
+            cache[key] = chart(*args, **kwargs)
+        return cache[key]
+
+    return cached  # type: ignore[return-value]
+
+
 def _svg(fig) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight")
@@ -36,6 +63,7 @@ def _svg(fig) -> str:
     return text[text.index("<svg") :]  # drop the XML prolog so it can sit inside HTML
 
 
+@drawn_once
 def training_chart(metrics: list[dict], sweep: list[tuple[int, float, float, float]] | None = None,
                    metric: str = "pass@1") -> str | None:
     """Small multiples of the training metrics against step; None without metrics.
@@ -87,6 +115,7 @@ def _percent():
     return PercentFormatter(1.0, decimals=0)
 
 
+@drawn_once
 def pass_at_k_chart(rows: list[tuple[str, float, float, float]], metric: str) -> str | None:
     """Bars of a pass@k estimate per label with their 95% intervals (see `pass_at_k_figure`); None without rows."""
     return _svg(pass_at_k_figure(rows, metric)) if rows else None
@@ -121,6 +150,7 @@ def pass_at_k_figure(rows: list[tuple[str, float, float, float]], metric: str):
     return fig
 
 
+@drawn_once
 def verdict_chart(counts: dict[str, dict[str, int]], order: list[str]) -> str | None:
     """Stacked bars: share of each verdict per label (see `verdict_figure`); None without counts."""
     return _svg(verdict_figure(counts, order)) if counts else None

@@ -10,6 +10,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+HEAVY = ("torch", "transformers", "trl", "peft", "vllm")  # what the fast tier never imports
+FAST_TIER = "not slow"
+
+# The suite starts the CLI and the sandbox runner hundreds of times; with no bytecode cache each start
+# compiles every harness module again (a third of a second). Images that set PYTHONDONTWRITEBYTECODE
+# (this one does) get the cache back for the suite and the processes it starts; __pycache__ is ignored by git.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 SLOW_FIXTURES = {"smoke_run"}  # fixtures that train or generate: every test using one is slow
@@ -20,6 +28,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The fast tier runs without the ML stack: a fast-tier run that imported any of it fails, naming what."""
+    loaded = [name for name in HEAVY if name in sys.modules]
+    if session.config.getoption("markexpr") == FAST_TIER and loaded and exitstatus == pytest.ExitCode.OK:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"the fast tier imported {', '.join(loaded)}: mark the test that needs it slow", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -19,6 +19,7 @@ import pytest
 from tests.conftest import REPO
 
 CONFIGS = REPO / "configs" / "accelerate"
+pytestmark = pytest.mark.slow  # accelerate's launcher imports torch
 
 
 def launch_environment(name: str, *flags: str) -> tuple[object, dict[str, str]]:
@@ -67,7 +68,6 @@ def test_the_deepspeed_config_builds_zero2_with_the_trainers_values():
     assert config["gradient_accumulation_steps"] == config["train_micro_batch_size_per_gpu"] == "auto"
 
 
-@pytest.mark.slow
 def test_ddp_over_two_machines_on_loopback_trains_and_only_machine_zero_writes_the_run(tmp_path):
     from harness.generation.endpoint_engine import free_port
 

@@ -35,6 +35,7 @@ def summary_of(out):
     return json.loads((out / "eval" / "summary.json").read_text())["labels"]
 
 
+@pytest.mark.slow  # a whole `harness eval` through the CLI
 def test_a_humaneval_run_is_judged_scored_and_reported_like_any_source(tmp_path):
     completions = write_jsonl(tmp_path / "completions.jsonl", humaneval_completions())
     out = tmp_path / "run"
@@ -65,6 +66,7 @@ class Solution:
 """
 
 
+@pytest.mark.slow  # a whole `harness eval` through the CLI
 def test_livecodebench_functional_and_stdin_problems_get_ac_and_wa(tmp_path):
     rows = [lcb_row("abc380_a"), lcb_row("2999", platform="leetcode", functional=True, contest_id="weekly-contest-380",
                                          difficulty="medium")]

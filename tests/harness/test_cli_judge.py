@@ -35,6 +35,7 @@ def test_wrong_answer(tmp_path, sum_package):
     assert judge_json(tmp_path, sum_package, "print(3)\n")["verdict"] == "WA"
 
 
+@pytest.mark.slow  # waits out the limit
 def test_endless_loop_is_tle_stopped_by_the_cpu_limit(tmp_path):
     # The package's own 0.3 s limit (not the 1 s default), run once: a TLE waits out its limit.
     package = make_package(tmp_path / "sum", {"sample1": ("1 2\n", "3\n"), "s1": ("5 5\n", "10\n")}, timelimit=0.3)
@@ -69,6 +70,7 @@ def test_not_a_package_is_one_line_exit_2(tmp_path):
     assert result.returncode == 2 and "missing" in result.stderr and result.stderr.strip().count("\n") == 0
 
 
+@pytest.mark.slow  # g++
 def test_cpp_solution_is_recognised_by_its_extension(tmp_path, sum_package):
     solution = tmp_path / "sum.cpp"
     solution.write_text("#include <cstdio>\nint main() { long long a, b; scanf(\"%lld %lld\", &a, &b);"
@@ -90,6 +92,7 @@ def test_package_with_an_output_validator_is_judged_by_it(tmp_path):
     assert judge_json(tmp_path, package, "print(1, 1)\n")["verdict"] == "WA"
 
 
+@pytest.mark.slow  # times the machine
 def test_calibration_reports_the_scale_it_applied(tmp_path, sum_package):
     report = judge_json(tmp_path, sum_package, CORRECT, "--calibrate")
     assert 0.5 <= report["time_scale"] <= 10 and report["time_limit_s"] == round(1.0 * report["time_scale"], 3)
@@ -109,12 +112,12 @@ def test_judge_path_imports_no_ml_stack(tmp_path, sum_package):
 @pytest.mark.parametrize(("name", "source", "verdict"), [
     ("ac.py", CORRECT, "AC"),
     ("wa.py", "print(0)\n", "WA"),
-    ("tle.py", "while True:\n    pass\n", "TLE"),
+    pytest.param("tle.py", "while True:\n    pass\n", "TLE", marks=pytest.mark.slow),  # waits out the limit
     ("mle.py", "x = bytearray(400 << 20)\nprint(len(x))\n", "MLE"),
     ("ole.py", "while True:\n    print('y' * 4096)\n", "OLE"),
     ("re.py", "raise IndexError('oops')\n", "RE"),
     ("ce.py", "def broken(:\n", "CE"),
-    ("ce.cpp", "int main() { return missing; }\n", "CE"),
+    pytest.param("ce.cpp", "int main() { return missing; }\n", "CE", marks=pytest.mark.slow),  # g++
     ("empty.py", "\n", "NO_CODE"),
 ])
 def test_every_verdict_from_a_package(tmp_path, name, source, verdict):

@@ -103,14 +103,14 @@ def no_backoff(monkeypatch):
     monkeypatch.setattr(fleet, "backoff_s", lambda retry: 0.0)
 
 
-def fleet_of(*stubs: StubServer, concurrency: int = 2, retries: int = 3):
+def fleet_of(*stubs: StubServer, concurrency: int = 2, retries: int = 3, max_failures: int | None = None):
     from openai import OpenAI
 
     from harness.generation.endpoint_engine import is_server_failure
     from harness.generation.fleet import Fleet, Server
 
     servers = [Server(s.url, OpenAI(base_url=s.url + "/v1", api_key="none", timeout=5, max_retries=0)) for s in stubs]
-    return Fleet(servers, concurrency, retries, is_server_failure)
+    return Fleet(servers, concurrency, retries, is_server_failure, max_failures)
 
 
 def complete(server):
@@ -198,7 +198,9 @@ def test_a_request_error_is_raised_at_once_and_is_not_the_servers_fault(stubs):
 
 def test_when_no_server_is_left_the_error_is_one_line_naming_each(stubs):
     first, second = stubs("500"), stubs("close")
-    fleet = fleet_of(first, second, retries=3)
+    # Out at the first failure: a request then meets an empty rotation at its third attempt at the latest,
+    # never its own last attempt (with 4 failures each, a slow thread could exhaust its attempts first).
+    fleet = fleet_of(first, second, retries=3, max_failures=1)
     with pytest.raises(HarnessError) as caught:
         call_many(fleet, 8)
     message = str(caught.value)

@@ -13,7 +13,7 @@ from reports.records import CompletionRecord, ResultRecord
 from tests.harness.fake_engine import FakeEngines
 
 OVERRIDES = ["model.name_or_path=fake/model", "eval.max_problems=2", "generation.samples=2", "eval.k=[1,2]",
-             "eval.sandbox=process", "eval.bootstrap_resamples=200"]
+             "eval.sandbox=bwrap", "eval.bootstrap_resamples=200"]
 PLAN = Plan(eval=True, adapters={"tuned": "/nonexistent/tuned"}, quiet=True)
 
 
@@ -53,7 +53,7 @@ def test_generates_journals_judges_and_scores_every_label(first):
     assert summary["labels"]["tuned"]["verdicts"] == {"AC": 4}
     env = json.loads(run_dir.env.read_text())
     assert env["engine"] == "fake" and env["engine_settings"] == {"adapters": ["tuned"]}
-    assert env["sandbox"]["kind"] == "process" and env["sandbox"]["time_scale"] == 1.0
+    assert env["sandbox"]["kind"] == "bwrap" and env["sandbox"]["time_scale"] == 1.0
     assert "fidelity" not in env  # the fake engine gives no log-probabilities: nothing to check
 
 

@@ -161,6 +161,7 @@ def test_a_syntax_error_is_ce_before_any_run():
     assert result.verdict is Verdict.CE and not result.tests
 
 
+@pytest.mark.slow  # waits out the limit
 @SANDBOXES
 def test_an_endless_loop_is_tle(sandbox):
     assert add("def add(a, b):\n    while True:\n        pass\n", sandbox=sandbox).verdict is Verdict.TLE

@@ -24,7 +24,7 @@ def verdict_of(source, sandbox=None, settings=SETTINGS):
     [
         ("a, b = map(int, input().split())\nprint(a + b)\n", Verdict.AC),
         ("a, b = map(int, input().split())\nprint(a - b)\n", Verdict.WA),
-        ("while True:\n    pass\n", Verdict.TLE),
+        pytest.param("while True:\n    pass\n", Verdict.TLE, marks=pytest.mark.slow),  # waits out the limit
         ("raise ValueError('boom')\n", Verdict.RE),
         ("x = bytearray(2 << 30)\n", Verdict.MLE),
         ("print(\n", Verdict.CE),

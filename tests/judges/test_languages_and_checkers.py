@@ -18,6 +18,7 @@ CPP_SUM = "#include <iostream>\nint main() { long long a, b; std::cin >> a >> b;
 TLE_SETTINGS = dataclasses.replace(SETTINGS, time_limit_s=0.25, rerun_tle=False)
 
 
+@pytest.mark.slow  # g++ for every case
 @SANDBOXES
 @pytest.mark.parametrize(
     ("source", "expected"),
@@ -34,6 +35,7 @@ def test_cpp_verdicts(sandbox, source, expected):
     assert judge(source, SUM_TESTS, OutputRule(), settings, sandbox, language="cpp").verdict is expected
 
 
+@pytest.mark.slow  # g++
 def test_cpp_compile_error_carries_the_compiler_message():
     result = judge("int main() { return undefined_name; }\n", SUM_TESTS, OutputRule(), SETTINGS, BwrapSandbox(),
                    language="cpp")
@@ -52,6 +54,7 @@ def test_output_flood_is_ole(sandbox):
     assert result.verdict is Verdict.OLE and result.tests[0].stdout_truncated
 
 
+@pytest.mark.slow  # waits out the limit twice
 def test_tle_is_rerun_once_and_counted():
     # wall_factor: a loaded machine must not hit the wall limit first (it is 20 x 0.3 s = 6 s of wall time).
     settings = JudgeSettings(time_limit_s=0.3, wall_factor=20.0)
@@ -115,7 +118,8 @@ CHECKERS = {
 
 
 @SANDBOXES
-@pytest.mark.parametrize("name", list(CHECKERS))
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if checker.language == "cpp" else name
+                                  for name, checker in CHECKERS.items()])  # a C++ checker runs g++
 def test_custom_checker_accepts_any_right_answer_and_rejects_wrong_ones(sandbox, name):
     other_answer = "n = int(input())\nprint(n - 1, 1)\n"  # differs from every .ans, still right
     wrong = "n = int(input())\nprint(n, 1)\n"
@@ -136,6 +140,7 @@ def test_a_broken_checker_is_an_internal_error_not_a_verdict_on_the_program():
     assert result.verdict is Verdict.IE and "exit code 7" in result.detail
 
 
+@pytest.mark.slow  # g++
 def test_a_checker_that_does_not_compile_is_an_internal_error():
     broken = Checker("kattis", "cpp", (("validate.cpp", b"int main( {"),))
     result = judge("print(3, 4)\n", PAIR_TESTS, OutputRule(), SETTINGS, BwrapSandbox(), checker=broken)

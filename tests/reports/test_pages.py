@@ -6,6 +6,8 @@ import re
 import tracemalloc
 from dataclasses import replace
 
+import pytest
+
 from reports import write_reports
 from reports.pages import PAGE_DIR, page_names, write_pages
 from reports.rundata import load_run
@@ -76,6 +78,7 @@ def sizes(tmp_path, name: str, shape: Shape) -> tuple[int, int]:
     return files.html.stat().st_size, files.page_bytes
 
 
+@pytest.mark.slow  # renders three 7-label reports to compare their sizes
 def test_report_html_grows_per_problem_not_per_sample_text(tmp_path):
     shape = Shape(problems=20, samples=8, labels=7, chars=200, tests=2, ks=(1,), resamples=50)
     short, short_pages = sizes(tmp_path, "short", shape)

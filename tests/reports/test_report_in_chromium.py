@@ -16,6 +16,7 @@ from tests.fixtures.rundir import Shape
 from tests.reports.conftest import rendered
 
 HEADLINE_SECONDS = 2.0
+pytestmark = pytest.mark.slow  # launches a browser
 
 
 def chromium() -> str:
@@ -25,27 +26,37 @@ def chromium() -> str:
     return path
 
 
-@contextmanager
-def browser_page():
-    """A Chromium page recording console errors and every request it makes."""
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module; each test gets its own context (cookies, cache, history)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+        launched = playwright.chromium.launch(
             executable_path=chromium(), headless=True, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.errors, page.requests = [], []
-        page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        page.on("request", lambda request: page.requests.append(request.url))
         try:
-            yield page
+            yield launched
         finally:
-            browser.close()
+            launched.close()
 
 
-def test_report_loads_in_chromium_without_errors_or_network(smoke_run, artifacts):
-    with browser_page() as page:
+@contextmanager
+def browser_page(browser):
+    """A page in a fresh context, recording console errors and every request it makes."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.errors, page.requests = [], []
+    page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("request", lambda request: page.requests.append(request.url))
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def test_report_loads_in_chromium_without_errors_or_network(browser, smoke_run, artifacts):
+    with browser_page(browser) as page:
         page.goto((smoke_run / "report.html").resolve().as_uri(), wait_until="load")
         assert page.locator("#headline-table").is_visible()
         assert page.locator("#answers .answer").first.is_visible()  # adapter vs base, in words
@@ -66,10 +77,10 @@ def test_report_loads_in_chromium_without_errors_or_network(smoke_run, artifacts
     assert screenshot.stat().st_size > 10_000
 
 
-def test_a_large_report_shows_its_headline_fast_and_reaches_every_sample(wide_run):
+def test_a_large_report_shows_its_headline_fast_and_reaches_every_sample(browser, wide_run):
     problems = json.loads((wide_run / "eval" / "problems.json").read_text())["problems"]
     assert len(problems) >= 100
-    with browser_page() as page:
+    with browser_page(browser) as page:
         started = time.perf_counter()
         page.goto((wide_run / "report.html").resolve().as_uri(), wait_until="commit")
         page.locator("#answers .answer").first.wait_for(state="visible")
@@ -161,11 +172,11 @@ CASES = {  # name: (shape, outcome), the outcome None for the fixture's own seed
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_first_screen_says_the_answer_and_the_charts_read_right(case, tmp_path, artifacts):
+def test_first_screen_says_the_answer_and_the_charts_read_right(browser, case, tmp_path, artifacts):
     shape, outcome = CASES[case]
     run = rendered(tmp_path / case, shape, outcome=outcome)
     sentence = build_context(load_run(run))["sentence"]
-    with browser_page() as page:
+    with browser_page(browser) as page:
         page.goto((run / "report.html").resolve().as_uri(), wait_until="load")
         first = page.locator("#headline > h2 + *")
         said, first_id = first.inner_text(), first.get_attribute("id")

@@ -268,6 +268,7 @@ def test_dangerous_system_calls_are_refused():
     assert result.stdout == b"['EPERM'] []\n"
 
 
+@pytest.mark.slow  # g++
 def test_python_threads_processes_and_a_compiled_cpp_program_still_work():
     if shutil.which("g++") is None:
         pytest.skip("g++ is installed by scripts/install-system-deps")

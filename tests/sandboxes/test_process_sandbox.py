@@ -3,6 +3,8 @@
 import os
 import sys
 
+import pytest
+
 from sandboxes import LimitHit, Limits, ProcessSandbox
 
 LIMITS = Limits(wall_time_s=2.0, cpu_time_s=1.0, memory_mb=256, stdout_bytes=1 << 16)
@@ -19,6 +21,7 @@ def test_echo_reads_stdin_and_exits_zero():
     assert result.ok and result.stdout == b"cba\n" and result.limit_hit is None
 
 
+@pytest.mark.slow  # RLIMIT_CPU counts whole seconds: waits out one
 def test_endless_loop_hits_the_cpu_limit():
     limits = Limits(wall_time_s=8.0, cpu_time_s=1.0)  # wall room: on a loaded host 1 s of CPU takes longer
     result = run("while True: pass", limits=limits)

@@ -73,6 +73,7 @@ WORKER = """
 """
 
 
+@pytest.mark.slow  # two judging processes, started cold
 def test_two_processes_judging_at_once_get_exactly_their_own_results(no_process_left_behind):
     other = _python(WORKER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPO)
     try:
