@@ -55,9 +55,11 @@ def select(d: DataConfig, seen_problems: int = 0) -> Selection:
     """Load, split and check: the problems of this run (and `seen_problems` training ones to evaluate apart)."""
     problems, train_source = _sources(d)
     method, train, held = _sides(d, problems.problems, train_source.problems if train_source else None)
-    report = contamination.check(train, held, d.ngram, d.ngram_threshold, d.contamination)
+    report = contamination.check(train, held, d.ngram, d.ngram_threshold, d.contamination)  # the whole training side
     dropped = report.removed()
     held = [p for p in held if p.id not in dropped]
+    if d.max_train_problems:  # a seeded sample of the training side trains; the rest of it is on neither side
+        train = sorted(train, key=lambda p: rank(p.id, d.split_seed))[:d.max_train_problems]
     seen_pool = sorted((p for p in train if p.test_count), key=lambda p: rank(p.id, d.split_seed))
     sources: dict[str, dict[str, object]] = {"source": {"name": d.source, **problems.to_json()}}
     if train_source:

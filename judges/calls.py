@@ -44,14 +44,6 @@ _SHOWN_CHARS = 120  # of each value in a WA detail
 _CARETS = re.compile(r"\s*[~^]+\s*$")
 
 
-class CallKind(StrEnum):
-    """How a function-call problem's tests reach the program (see the module docstring)."""
-
-    METHOD = "method"
-    FUNCTION = "function"
-    CHECK = "check"
-
-
 @dataclass(frozen=True)
 class FunctionCall:
     """What a function-call problem's tests call: the kind and the function's (or method's) name."""
@@ -63,6 +55,14 @@ class FunctionCall:
         object.__setattr__(self, "kind", CallKind(self.kind))
         if not self.name.isidentifier():
             raise ValueError(f"function name '{self.name}' is not a Python identifier")
+
+
+class CallKind(StrEnum):
+    """How a function-call problem's tests reach the program (see the module docstring)."""
+
+    METHOD = "method"
+    FUNCTION = "function"
+    CHECK = "check"
 
 
 def call_program(source: str) -> Build:

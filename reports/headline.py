@@ -106,3 +106,42 @@ def headline_sentence(summary: dict, label: str, baseline: str = "base", metric:
     else:
         said = f"distinguishable at this size: {_who(label)} is {c['verdict']}"
     return f"{start} {_who(label)} {did}{once}; {evidence}): {said}."
+
+
+def _count_words(more: int, baseline: str) -> str:
+    if more == 0:
+        return f"as many as {_who(baseline)}"
+    return f"{abs(more)} {'more' if more > 0 else 'fewer'} than {_who(baseline)}"
+
+
+def _side(scored: dict, label: str, baseline: str, metric: str) -> tuple[int, int, float] | None:
+    """Problems both labels were scored on, how many more `label` solved, and its metric's difference."""
+    a, b = scored.get(baseline), scored.get(label)
+    if not a or not b or metric not in a.get("scores", {}) or metric not in b.get("scores", {}):
+        return None
+    shared = set(a.get("per_problem", {})) & set(b.get("per_problem", {}))
+    difference = b["scores"][metric]["estimate"] - a["scores"][metric]["estimate"]
+    return len(shared), _solved(b, shared) - _solved(a, shared), difference
+
+
+def gap_sentence(summary: dict, label: str, baseline: str = "base", metric: str = "pass@1") -> str:
+    """Learning against generalising, in words: the label's gain on the training problems it saw and on held-out ones.
+
+    Empty unless both labels were scored on seen (training) problems too (`eval.seen_problems`).
+    """
+    seen = _side(summary.get("seen", {}).get("labels", {}), label, baseline, metric)
+    held = _side(summary.get("labels", {}), label, baseline, metric)
+    if seen is None or held is None or not seen[0] or not held[0]:
+        return ""
+    (seen_n, seen_more, seen_gain), (held_n, held_more, held_gain) = seen, held
+    if seen_gain > 0 and held_gain <= 0:
+        meaning = "it learned problems it trained on, and that did not carry over to problems it never saw"
+    elif seen_gain > 0:
+        meaning = "part of what it learned carries over; the headline says whether the held-out gain is more than chance"
+    elif seen_gain < 0:
+        meaning = "it does worse even on problems it trained on"
+    else:
+        meaning = "training changed nothing measurable even on problems it trained on"
+    return (f"On {seen_n} training problems it saw, {_who(label)} solved {_count_words(seen_more, baseline)} "
+            f"({metric} {_signed(seen_gain)} points); on {held_n} held-out problems, {_count_words(held_more, baseline)} "
+            f"({metric} {_signed(held_gain)} points): {meaning}.")

@@ -52,7 +52,9 @@ def _first_screen(context: dict, assets: str) -> list[str]:
     if context["comparisons"]:
         lines += ["### Paired differences against the base", ""] + table(context["comparisons"])
     if context["seen"]:
-        lines += ["Seen (training) problems, scored apart — the gap to held-out separates learning from generalising:", ""]
+        lines += ["### Seen (training) problems, scored apart", "",
+                  context["gap_sentence"] or "The gap between these and the held-out scores separates learning from "
+                  "generalising.", ""]
         lines += table(context["seen"])
     return lines
 

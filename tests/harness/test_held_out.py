@@ -89,3 +89,16 @@ def test_seen_problems_are_evaluated_apart():
     selection = select(config.data, config.eval.seen_problems)
     assert len(selection.seen) == 3 and set(p.id for p in selection.seen) <= set(selection.split.train)
     assert selection.evaluated(2)[:2] == selection.held_out[:2] and selection.evaluated(2)[2:] == selection.seen
+
+
+def test_max_train_problems_trains_a_seeded_sample_and_the_seen_ones_come_from_it():
+    whole = select(load_config(None, []).data)
+    config = load_config(None, ["data.max_train_problems=10", "eval.seen_problems=4"])
+    capped = select(config.data, config.eval.seen_problems)
+    assert len(capped.train) == 10 and set(capped.split.train) == {p.id for p in capped.train}
+    assert set(capped.split.train) < set(whole.split.train)  # a part of the same training side
+    assert capped.split.held_out == whole.split.held_out  # the held-out side does not move
+    assert {p.id for p in capped.seen} <= set(capped.split.train) and len(capped.seen) == 4
+    assert capped.split == select(config.data, config.eval.seen_problems).split  # the same sample every time
+    other = select(load_config(None, ["data.max_train_problems=10", "data.split_seed=1"]).data)
+    assert set(other.split.train) != set(capped.split.train)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from reports.headline import headline_sentence, problems_needed
+from reports.headline import gap_sentence, headline_sentence, problems_needed
 from tests.fixtures.rundir import Shape, write_run_dir
 from tests.reports.conftest import rendered
 
@@ -88,3 +88,47 @@ def test_markdown_and_html_print_the_same_sentence_first(case, tmp_path):
 def test_no_comparison_no_sentence(tmp_path):
     run = rendered(tmp_path / "run", Shape(problems=4, samples=1, labels=1))
     assert 'id="headline-sentence"' not in (run / "report.html").read_text()
+
+
+def with_seen(tmp_path, held_outcome, seen_outcome) -> dict:
+    """A summary whose held-out side and seen (training) side were solved as given."""
+    _, summary = sentence_of(tmp_path / "held", held_outcome)
+    _, seen = sentence_of(tmp_path / "seen", seen_outcome, Shape(problems=6, samples=1, labels=2, ks=(1,)))
+    return {**summary, "seen": seen}
+
+
+def test_learning_without_generalising_is_said_in_words(tmp_path):
+    summary = with_seen(tmp_path, solves(adapter=3, base=3), solves(adapter=5, base=1))
+    assert gap_sentence(summary, "adapter") == (
+        "On 6 training problems it saw, the adapter solved 4 more than the base (pass@1 +66.7 points); on 12 held-out "
+        "problems, as many as the base (pass@1 0.0 points): it learned problems it trained on, and that did not carry "
+        "over to problems it never saw.")
+
+
+def test_a_gain_on_both_sides_points_to_the_headline_for_chance(tmp_path):
+    said = gap_sentence(with_seen(tmp_path, solves(adapter=5, base=3), solves(adapter=4, base=1)), "adapter")
+    assert "solved 3 more than the base (pass@1 +50.0 points)" in said and "2 more than the base (pass@1 +16.7" in said
+    assert said.endswith("part of what it learned carries over; the headline says whether the held-out gain is more "
+                         "than chance.")
+
+
+def test_worse_on_its_own_training_problems_is_said_and_no_seen_side_says_nothing(tmp_path):
+    said = gap_sentence(with_seen(tmp_path, solves(adapter=1, base=1), solves(adapter=0, base=2)), "adapter")
+    assert "solved 2 fewer than the base" in said and said.endswith("it does worse even on problems it trained on.")
+    _, alone = sentence_of(tmp_path / "alone", solves(adapter=3, base=1))
+    assert gap_sentence(alone, "adapter") == ""
+
+
+def test_both_reports_print_the_gap_sentence_in_the_seen_section(tmp_path):
+    summary = with_seen(tmp_path, solves(adapter=3, base=3), solves(adapter=5, base=1))
+    run = write_run_dir(tmp_path / "run", SHAPE, outcome=solves(adapter=3, base=3))
+    (run / "eval" / "summary.json").write_text(json.dumps({**json.loads((run / "eval" / "summary.json").read_text()),
+                                                           "seen": summary["seen"]}))
+    from reports import write_reports
+
+    write_reports(run)
+    said = gap_sentence(json.loads((run / "eval" / "summary.json").read_text()), "adapter")
+    assert said.startswith("On 6 training problems it saw")
+    assert said in (run / "report.md").read_text()
+    page = (run / "report.html").read_text()
+    assert html.unescape(re.search(r'<p id="gap-sentence">(.*?)</p>', page, flags=re.S).group(1)) == said
