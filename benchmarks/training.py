@@ -44,7 +44,7 @@ def run_variant(name: str, steps: int, batch: int, model: str) -> dict:
     overrides = [f"model.name_or_path={model}", f"train.max_steps={steps}", f"train.per_device_batch_size={batch}",
                  "train.logging_steps=1", "train.save_steps=100000", "train.learning_rate=2e-3",
                  "train.lr_scheduler=constant", *VARIANTS[name]]
-    config = load_config(Path(__file__).resolve().parent.parent / "configs" / "smoke.yaml", overrides)
+    config = load_config(Path(__file__).resolve().parent.parent / "configs" / "test-tiny.yaml", overrides)
     problems = load_bundled()
     held_apart, trained_on = problems[:6], problems[6:]
     run = RunDir.prepare(Path(tempfile.mkdtemp()) / name, config, resume=False, overwrite=False)

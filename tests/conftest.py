@@ -90,7 +90,7 @@ TINY_RUN_OVERRIDES = [
 def smoke_run(tmp_path_factory) -> Path:
     """One real `harness run --train --eval` on the tiny model, shared by end-to-end and report tests."""
     out = tmp_path_factory.mktemp("runs") / "smoke"
-    result = run_cli("run", "--train", "--eval", "--config", "configs/smoke.yaml", "--out", str(out), "--quiet",
+    result = run_cli("run", "--train", "--eval", "--config", "configs/test-tiny.yaml", "--out", str(out), "--quiet",
                      *TINY_RUN_OVERRIDES)
     assert result.returncode == 0, result.stderr[-3000:]
     return out

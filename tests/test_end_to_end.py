@@ -57,13 +57,13 @@ def test_summary_has_pass_at_k_for_base_and_adapter(smoke_run):
 
 
 def test_rerun_without_resume_is_refused(smoke_run):
-    result = run_cli("run", "--eval", "--config", "configs/smoke.yaml", "--out", str(smoke_run), "--quiet")
+    result = run_cli("run", "--eval", "--config", "configs/test-tiny.yaml", "--out", str(smoke_run), "--quiet")
     assert result.returncode == 2 and "--resume" in result.stderr
 
 
 def test_resume_redoes_nothing(smoke_run, tmp_path):
     before = {p: p.read_text() for p in smoke_run.glob("eval/*/*.jsonl")}
-    result = run_cli("run", "--eval", "--config", "configs/smoke.yaml", "--out", str(smoke_run), "--resume", "--quiet",
+    result = run_cli("run", "--eval", "--config", "configs/test-tiny.yaml", "--out", str(smoke_run), "--resume", "--quiet",
                      *TINY_RUN_OVERRIDES)
     assert result.returncode == 0, result.stderr[-2000:]
     assert {p: p.read_text() for p in smoke_run.glob("eval/*/*.jsonl")} == before
@@ -71,7 +71,7 @@ def test_resume_redoes_nothing(smoke_run, tmp_path):
 
 def test_eval_of_an_existing_adapter_without_training(smoke_run, tmp_path):
     out = tmp_path / "eval-only"
-    result = run_cli("eval", "--adapter", str(smoke_run / "train" / "adapter"), "--config", "configs/smoke.yaml",
+    result = run_cli("eval", "--adapter", str(smoke_run / "train" / "adapter"), "--config", "configs/test-tiny.yaml",
                      "--out", str(out), "--quiet", *TINY_RUN_OVERRIDES)
     assert result.returncode == 0, result.stderr[-2000:]
     assert not (out / "train").exists()
@@ -90,7 +90,7 @@ def test_report_regenerates_from_files(smoke_run):
 
 def test_checkpoint_sweep_in_one_engine(smoke_run, tmp_path):
     out = tmp_path / "sweep"
-    result = run_cli("eval", "--checkpoints", str(smoke_run), "--config", "configs/smoke.yaml", "--out", str(out),
+    result = run_cli("eval", "--checkpoints", str(smoke_run), "--config", "configs/test-tiny.yaml", "--out", str(out),
                      "--quiet", *TINY_RUN_OVERRIDES)
     assert result.returncode == 0, result.stderr[-2000:]
     labels = set(json.loads((out / "eval" / "summary.json").read_text())["labels"])
@@ -106,7 +106,7 @@ def test_kill_9_during_generation_then_resume_loses_and_repeats_nothing(smoke_ru
 
     from tests.conftest import REPO
 
-    args = ["eval", "--adapter", str(smoke_run / "train" / "adapter"), "--config", "configs/smoke.yaml", "--quiet",
+    args = ["eval", "--adapter", str(smoke_run / "train" / "adapter"), "--config", "configs/test-tiny.yaml", "--quiet",
             *TINY_RUN_OVERRIDES, "--set", "eval.max_problems=4", "--set", "generation.chunk_problems=1"]
     killed = tmp_path / "killed"
     proc = subprocess.Popen([sys.executable, "-m", "harness", *args, "--out", str(killed)], cwd=REPO,

@@ -1,12 +1,15 @@
 """Build tiny Qwen3-architecture models and tokenizers locally (CPU).
 
-- `builtin:tiny-qwen3` (the embedded default today): tokenizer trained on the bundled text,
-  weights randomly initialised; seconds to build.
-- `builtin:tiny-qwen3-coder` (opt-in, work in progress for the embedded default): tokenizer and
-  every parameter pre-trained on the toy-program corpus of `harness.models.pretraining` (never on
-  the bundled problems), so the model answers in the harness's format before any LoRA step;
-  a few minutes to build on 2 cores. Deterministic: the cache folder is named by the builder
-  version, the corpus and plan digest and the seed, and the same name holds the same weights.
+- `builtin:tiny-qwen3-coder` (the embedded default's model): tokenizer and every parameter
+  pre-trained on the toy conversations and standard-library sources of
+  `harness.models.pretraining` (never on the bundled problems), so it answers in the harness's
+  layout before any LoRA step, and a LoRA can still learn. Seed 0 ships with the package
+  (`shipped/`, 2.6 MB, rebuilt bit for bit by `scripts/build_tiny_model.py --ship` on the same
+  Python); other seeds are built on first use (minutes) and cached. The cache folder is named by
+  a key of the builder version, the corpus, library and plan digests and the seed.
+- `builtin:tiny-qwen3`: tokenizer trained on the bundled text, weights randomly initialised;
+  seconds to build. What the engine, training and fidelity tests use: they need a model, not a
+  good one.
 
 Saved with `save_pretrained` and loaded back through `AutoModelForCausalLM` /
 `AutoTokenizer.from_pretrained`: the same path that loads `Qwen/Qwen3-0.6B` from the hub.
@@ -19,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterable
@@ -29,7 +33,8 @@ from harness.models.pretraining.train import PretrainPlan
 
 log = logging.getLogger(__name__)
 BUILDER_VERSION = 1  # builtin:tiny-qwen3 (random init)
-CODER_VERSION = 1  # builtin:tiny-qwen3-coder (pre-trained)
+CODER_VERSION = 2  # builtin:tiny-qwen3-coder (pre-trained; 2: library sources, then a layout phase)
+SHIPPED_CODER = Path(__file__).resolve().parent / "shipped" / "tiny-qwen3-coder-s0"
 DEFAULT_PLAN = PretrainPlan()
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 THINK_TOKENS = ["<think>", "</think>"]
@@ -118,18 +123,19 @@ def build_tiny_model(target: Path, corpus: list[str], seed: int = 0, vocab_size:
     return _save(target, init_model(tokenizer, seed), tokenizer)
 
 
-def build_coder_model(target: Path, corpus: list[list[dict]], seed: int = 0, vocab_size: int = 2048,
-                      plan: PretrainPlan = DEFAULT_PLAN) -> Path:
-    """`builtin:tiny-qwen3-coder`: tokenizer and all parameters pre-trained on the toy-program corpus."""
+def build_coder_model(target: Path, corpus: list[list[dict]], library: list[str], seed: int = 0,
+                      vocab_size: int = 2048, plan: PretrainPlan = DEFAULT_PLAN) -> Path:
+    """`builtin:tiny-qwen3-coder`: tokenizer and all parameters pre-trained on the toy corpus and the library."""
     from harness.models.pretraining.corpus import corpus_texts
     from harness.models.pretraining.train import pretrain
 
     started = time.monotonic()
-    tokenizer = train_tokenizer(corpus_texts(corpus), vocab_size)
+    tokenizer = train_tokenizer(corpus_texts(corpus) + library, vocab_size)
     model = init_model(tokenizer, seed)
-    losses = pretrain(model, tokenizer, corpus, plan, seed) if plan.steps else []
-    record = {"builder_version": CODER_VERSION, "seed": seed, "plan": asdict(plan), "documents": len(corpus),
-              "losses": [round(x, 4) for x in losses], "build_s": round(time.monotonic() - started, 1)}
+    losses = pretrain(model, tokenizer, corpus, plan, seed, library) if plan.steps else []
+    record = {**recipe(corpus, library, plan, seed, vocab_size), "key": model_key(corpus, library, plan, seed, vocab_size),
+              "documents": len(corpus), "library_files": len(library), "losses": [round(x, 4) for x in losses],
+              "build_s": round(time.monotonic() - started, 1)}
     return _save(target, model, tokenizer, record)
 
 
@@ -175,21 +181,43 @@ def tiny_qwen3(seed: int = 0) -> Path:
     return target
 
 
-def model_key(corpus: list[list[dict]], plan: PretrainPlan, seed: int) -> str:
-    """The coder model's cache folder: builder version, a digest of the corpus, sizes and plan, and the seed."""
+def recipe(corpus: list[list[dict]], library: list[str], plan: PretrainPlan, seed: int, vocab_size: int = 2048) -> dict:
+    """What the coder model's weights depend on, as digests and settings (and the Python that read the library)."""
     from harness.models.pretraining.corpus import corpus_digest
+    from harness.models.pretraining.library import library_digest
 
-    recipe = json.dumps({"corpus": corpus_digest(corpus), "sizes": TINY_SIZES, "plan": asdict(plan)}, sort_keys=True)
-    return f"tiny-qwen3-coder-v{CODER_VERSION}-s{seed}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
+    return {"builder_version": CODER_VERSION, "seed": seed, "vocab_size": vocab_size, "sizes": TINY_SIZES,
+            "plan": asdict(plan), "corpus": corpus_digest(corpus), "library": library_digest(library),
+            "python": sys.version.split()[0]}
+
+
+def model_key(corpus: list[list[dict]], library: list[str], plan: PretrainPlan, seed: int, vocab_size: int = 2048) -> str:
+    """The coder model's cache folder: builder version, seed and a digest of the recipe.
+
+    The digest covers the library's text, not the Python release that supplied it.
+    """
+    settings = recipe(corpus, library, plan, seed, vocab_size)
+    settings.pop("python")
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+    return f"tiny-qwen3-coder-v{CODER_VERSION}-s{seed}-{digest}"
+
+
+def coder_sources(plan: PretrainPlan = DEFAULT_PLAN) -> tuple[list[list[dict]], list[str]]:
+    """The toy conversations and the library texts a coder model is pre-trained on."""
+    from harness.models.pretraining.corpus import build_corpus
+    from harness.models.pretraining.library import library_texts
+
+    return build_corpus(plan.documents), library_texts()
 
 
 def tiny_qwen3_coder(seed: int = 0, plan: PretrainPlan = DEFAULT_PLAN) -> Path:
-    """The pre-trained tiny model (opt-in: `builtin:tiny-qwen3-coder`), built once per recipe and seed and cached."""
-    from harness.models.pretraining.corpus import build_corpus
-
-    corpus = build_corpus(plan.documents)
-    target = cache_home() / "models" / model_key(corpus, plan, seed)
+    """`builtin:tiny-qwen3-coder[-sSEED]`: the shipped seed-0 model, else built once per recipe and seed and cached."""
+    if seed == 0 and plan == DEFAULT_PLAN and (SHIPPED_CODER / "config.json").exists():
+        return SHIPPED_CODER
+    corpus, library = coder_sources(plan)
+    target = cache_home() / "models" / model_key(corpus, library, plan, seed)
     if not (target / "config.json").exists():
-        log.info("building the tiny coder model (pre-training on %d toy programs, a few minutes): %s", len(corpus), target)
-        build_coder_model(target, corpus, seed=seed, plan=plan)
+        log.info("building the tiny coder model (pre-training on %d toy programs and %d library files, minutes): %s",
+                 len(corpus), len(library), target)
+        build_coder_model(target, corpus, library, seed=seed, plan=plan)
     return target

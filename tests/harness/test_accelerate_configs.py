@@ -77,7 +77,7 @@ def test_ddp_over_two_machines_on_loopback_trains_and_only_machine_zero_writes_t
     launches = [subprocess.Popen(
         [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(CONFIGS / "ddp.yaml"),
          "--num_machines", "2", "--num_processes", "2", "--machine_rank", str(rank), "--main_process_ip", "127.0.0.1",
-         "--main_process_port", port, "-m", "harness", "run", "--train", "--config", "configs/smoke.yaml",
+         "--main_process_port", port, "-m", "harness", "run", "--train", "--config", "configs/test-tiny.yaml",
          "--out", str(out), "--quiet", *[arg for item in sets for arg in ("--set", item)]],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for rank, out in enumerate(outs)]
     for launch in launches:

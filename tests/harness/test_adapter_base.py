@@ -81,7 +81,7 @@ def test_an_adapter_naming_no_base_or_a_missing_directory_is_refused(tmp_path):
 
 
 def test_named_means_in_the_file_or_an_override(tmp_path):
-    assert "model.name_or_path" in given_keys(REPO / "configs" / "smoke.yaml")
+    assert "model.name_or_path" in given_keys(REPO / "configs" / "test-tiny.yaml")
     assert "model.name_or_path" in given_keys(None, ["model.name_or_path=x/y"])
     config = tmp_path / "c.yaml"
     config.write_text("model:\n  dtype: float32\n")

@@ -30,7 +30,7 @@ def test_unknown_override_key(tmp_path):
 
 
 def test_missing_adapter_directory(tmp_path):
-    result = run_cli("eval", "--adapter", str(tmp_path / "no-adapter"), "--config", "configs/smoke.yaml",
+    result = run_cli("eval", "--adapter", str(tmp_path / "no-adapter"), "--config", "configs/test-tiny.yaml",
                      "--out", str(tmp_path / "r"))
     assert_one_line_error(result, "no-adapter")
 

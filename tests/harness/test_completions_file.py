@@ -37,7 +37,7 @@ def good_lines():
 
 
 def eval_file(path, out, *extra):
-    return run_cli("eval", "--completions", str(path), "--config", "configs/smoke.yaml", "--out", str(out), "--quiet",
+    return run_cli("eval", "--completions", str(path), "--config", "configs/test-tiny.yaml", "--out", str(out), "--quiet",
                    "--set", "eval.k=[1,2]", *extra)
 
 

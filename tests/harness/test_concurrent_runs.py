@@ -29,7 +29,7 @@ def lines():
 
 
 def start(path, out):
-    argv = [sys.executable, "-m", "harness", "eval", "--completions", str(path), "--config", "configs/smoke.yaml",
+    argv = [sys.executable, "-m", "harness", "eval", "--completions", str(path), "--config", "configs/test-tiny.yaml",
             "--out", str(out), "--quiet", "--set", "eval.k=[1]", "--set", "eval.workers=3"]
     return subprocess.Popen(argv, cwd=REPO, env={**os.environ}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -15,7 +15,7 @@ def test_defaults_are_the_reference_recipe():
 
 
 def test_overrides_are_yaml_values():
-    config = load_config("configs/smoke.yaml", ["train.learning_rate=1e-3", "eval.k=[1,2]", "generation.samples=2"])
+    config = load_config("configs/test-tiny.yaml", ["train.learning_rate=1e-3", "eval.k=[1,2]", "generation.samples=2"])
     assert config.train.learning_rate == 1e-3 and config.eval.k == (1, 2)
 
 

@@ -70,7 +70,7 @@ slow = pytest.mark.slow  # what follows trains and generates
 @pytest.fixture(scope="module")
 def quiet_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("console") / "run"
-    result = run_cli("run", "--train", "--eval", "--config", "configs/smoke.yaml", "--out", str(out), *TRAIN, *SMALL)
+    result = run_cli("run", "--train", "--eval", "--config", "configs/test-tiny.yaml", "--out", str(out), *TRAIN, *SMALL)
     assert result.returncode == 0, result.stderr[-3000:]
     return out, result
 

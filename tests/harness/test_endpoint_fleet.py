@@ -296,7 +296,7 @@ def eval_command(fleet: dict, out: Path, problems: int = PROBLEMS) -> list[str]:
     sets = ["generation.engine=endpoint", f"generation.endpoint_url={urls}", "generation.endpoint_model=base",
             f"generation.samples={SAMPLES}", "generation.max_new_tokens=16", "generation.chunk_problems=1",
             "eval.k=[1]", f"eval.max_problems={problems}", "generation.check_against_transformers=false"]
-    return [sys.executable, "-m", "harness", "eval", "--adapter", fleet["adapter"], "--config", "configs/smoke.yaml",
+    return [sys.executable, "-m", "harness", "eval", "--adapter", fleet["adapter"], "--config", "configs/test-tiny.yaml",
             "--out", str(out), "--quiet", *[arg for item in sets for arg in ("--set", item)]]
 
 
@@ -325,7 +325,7 @@ def test_a_server_missing_a_label_is_refused_before_any_request(vllm_fleet):
     from harness.generation import make_engine
 
     a, b = vllm_fleet["A"], vllm_fleet["B"]
-    config = load_config("configs/smoke.yaml", ["generation.engine=endpoint", f"generation.endpoint_url={a.url},{b.url}",
+    config = load_config("configs/test-tiny.yaml", ["generation.engine=endpoint", f"generation.endpoint_url={a.url},{b.url}",
                                                 "generation.endpoint_model=base"])
     before = served_requests(a), served_requests(b)
     with pytest.raises(ConfigError) as caught:

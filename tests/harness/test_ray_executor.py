@@ -151,7 +151,7 @@ def completions_file(path: Path, slow: float = 0.0) -> Path:
 
 
 def eval_cli(completions: Path, out: Path, *extra: str):
-    return run_cli("eval", "--completions", str(completions), "--config", "configs/smoke.yaml", "--out", str(out),
+    return run_cli("eval", "--completions", str(completions), "--config", "configs/test-tiny.yaml", "--out", str(out),
                    "--quiet", "--set", "eval.k=[1,2]", *extra)
 
 
@@ -193,7 +193,7 @@ def _judge(run_dir: Path, *overrides: str):
     from harness.rundir import RunDir
     from sandboxes import make_sandbox
 
-    config = load_config(REPO / "configs" / "smoke.yaml", list(overrides))
+    config = load_config(REPO / "configs" / "test-tiny.yaml", list(overrides))
     judging = Judging(config.eval, config.generation.language, make_sandbox(config.eval.sandbox))
     judge_completions(RunDir(run_dir), ["base", "api"], {p.id: p for p in PROBLEMS}, judging, SilentProgress())
 

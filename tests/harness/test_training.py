@@ -26,7 +26,7 @@ PROBLEMS = load_bundled()[:2]
 
 def tiny(tmp_path, *overrides):
     """What training takes from the smoke config with `overrides`, and a fresh run directory."""
-    config = load_config(REPO / "configs" / "smoke.yaml", list(overrides))
+    config = load_config(REPO / "configs" / "test-tiny.yaml", list(overrides))
     run = RunDir.prepare(tmp_path / "run", config, resume=False, overwrite=False)
     return Training(config.train, config.generation.language, resolve_model(config.model.name_or_path)), run
 
@@ -106,7 +106,7 @@ def test_eval_loss_on_held_apart_training_problems(tmp_path):
 
 def test_kill_9_then_resume_continues_the_curve(tmp_path):
     out = tmp_path / "killed"
-    args = [sys.executable, "-m", "harness", "run", "--train", "--config", "configs/smoke.yaml", "--out", str(out),
+    args = [sys.executable, "-m", "harness", "run", "--train", "--config", "configs/test-tiny.yaml", "--out", str(out),
             "--quiet", "--set", "train.max_steps=16", "--set", "train.save_steps=4", "--set", "train.logging_steps=1"]
     proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 300
@@ -170,14 +170,14 @@ def test_two_process_ddp_on_cpu_trains_in_step(tmp_path):
     overrides = ["train.max_steps=2", "train.logging_steps=1", "train.save_steps=100"]
     result = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "harness", "run",
-         "--train", "--config", "configs/smoke.yaml", "--out", str(out), "--quiet",
+         "--train", "--config", "configs/test-tiny.yaml", "--out", str(out), "--quiet",
          *[arg for item in overrides for arg in ("--set", item)]],
         cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     records = metrics(RunDir(out))
     assert [r["step"] for r in records] == [1, 2]
     assert json.loads((out / "train" / "diagnostics.json").read_text())["world_size"] == 2
-    rows = len(training_rows(select(load_config(REPO / "configs" / "smoke.yaml", overrides).data).train))
+    rows = len(training_rows(select(load_config(REPO / "configs" / "test-tiny.yaml", overrides).data).train))
     steps_per_epoch = math.ceil(rows / (2 * 4))  # 2 processes x batch 4 (one process: rows / 4)
     assert records[-1]["epoch"] == pytest.approx(2 / steps_per_epoch)
     assert (out / "train" / "adapter" / "adapter_model.safetensors").is_file()

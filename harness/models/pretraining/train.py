@@ -1,10 +1,13 @@
 """Full-parameter pre-training of the tiny model on the toy corpus: a plain, seeded torch loop on the CPU.
 
-Not TRL: the build must be bit-for-bit repeatable and take about a minute, so the loop owns every
-source of randomness (the init seed, the shuffling `random.Random`, a fixed thread count) and
-nothing else runs. Conversations are tokenized the way generation sees them (the prompt through
-the chat template with the generation prompt, then the reply), packed into fixed blocks so that
-every position up to the block length is trained, and only reply tokens carry loss.
+Not TRL: the build must be bit-for-bit repeatable, so the loop owns every source of randomness
+(the init seed, the seeded `random.Random`, a fixed thread count) and nothing else runs.
+Conversations are tokenized the way generation sees them (the prompt through the chat template
+with the generation prompt, then the reply), packed into fixed blocks so that every position up
+to the block length is trained, and only reply tokens carry loss. Library sources are packed the
+same way with every token trained. Two phases: first each block of a batch comes from the library
+with probability `library_share` (Python in general: what makes the model adaptable), then, for
+the last `layout_steps`, from the conversations only (the answer layout).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 import math
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -25,7 +29,9 @@ class PretrainPlan:
     """How much pre-training the builder does; part of the cached model's name."""
 
     documents: int = 3000  # toy conversations in the corpus (about 0.8M tokens, a third of them reply tokens)
-    steps: int = 300  # optimizer steps: the reply loss is near 0.03 by then (0.45 after 120 steps of 1024-blocks)
+    steps: int = 1000  # optimizer steps (about 4 minutes on 2 cores)
+    library_share: float = 0.5  # of the first phase's blocks, the share cut from library sources
+    layout_steps: int = 500  # the last steps, on the toy conversations only
     batch_size: int = 8  # blocks per step
     block: int = 512  # tokens per block; packing puts replies at every position, so bundled prompts still fit
     learning_rate: float = 4e-3
@@ -54,6 +60,15 @@ def pack(encoded: list[tuple[list[int], list[int]]], block: int, rng: random.Ran
     return [(ids[i:i + block], labels[i:i + block]) for i in range(0, len(ids) - block + 1, block)]
 
 
+def pack_texts(tokenizer, texts: Sequence[str], block: int) -> list[tuple[list, list]]:
+    """Plain texts one after another, each closed by <|endoftext|>, cut into blocks trained on every token."""
+    end = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+    ids: list[int] = []
+    for encoding in tokenizer.backend_tokenizer.encode_batch(list(texts), add_special_tokens=False):
+        ids += encoding.ids + [end]
+    return [(ids[i:i + block], ids[i:i + block]) for i in range(0, len(ids) - block + 1, block)]
+
+
 def learning_rate(plan: PretrainPlan, step: int) -> float:
     """Linear warm-up, then cosine decay to a tenth of the peak."""
     if step < plan.warmup_steps:
@@ -75,18 +90,16 @@ def fixed_threads(count: int):
         torch.set_num_threads(before)
 
 
-def batches(blocks: list[tuple[list, list]], plan: PretrainPlan, rng: random.Random):
-    """`plan.steps` batches of blocks, reshuffled every pass over the blocks."""
+def batches(conversations: list[tuple[list, list]], library: list[tuple[list, list]], plan: PretrainPlan,
+            rng: random.Random):
+    """`plan.steps` batches of blocks drawn at random; library blocks only before the layout phase."""
     import torch
 
-    order: list[int] = []
-    for _ in range(plan.steps):
-        if len(order) < plan.batch_size:
-            fresh = list(range(len(blocks)))
-            rng.shuffle(fresh)
-            order += fresh
-        chosen, order = order[:plan.batch_size], order[plan.batch_size:]
-        yield (torch.tensor([blocks[i][0] for i in chosen]), torch.tensor([blocks[i][1] for i in chosen]))
+    for step in range(plan.steps):
+        share = plan.library_share if library and step < plan.steps - plan.layout_steps else 0.0
+        chosen = [rng.choice(library) if rng.random() < share else rng.choice(conversations)
+                  for _ in range(plan.batch_size)]
+        yield torch.tensor([ids for ids, _ in chosen]), torch.tensor([labels for _, labels in chosen])
 
 
 def reply_loss(model, ids, labels):
@@ -99,17 +112,19 @@ def reply_loss(model, ids, labels):
     return torch.nn.functional.cross_entropy(model.lm_head(hidden[keep]), targets[keep])
 
 
-def pretrain(model, tokenizer, corpus: list[list[dict]], plan: PretrainPlan, seed: int) -> list[float]:
-    """Train every parameter of `model` on the corpus's replies; return the loss of each step."""
+def pretrain(model, tokenizer, corpus: list[list[dict]], plan: PretrainPlan, seed: int,
+             library: Sequence[str] = ()) -> list[float]:
+    """Train every parameter of `model` on the corpus's replies and the library's text; the loss of each step."""
     import torch
 
     rng = random.Random(seed)
     blocks = pack([encode_conversation(tokenizer, messages) for messages in corpus], plan.block, rng)
+    library_blocks = pack_texts(tokenizer, library, plan.block) if library else []
     optimizer = torch.optim.AdamW(model.parameters(), lr=plan.learning_rate, betas=(0.9, 0.95), weight_decay=0.01)
     losses, started = [], time.monotonic()
     model.train()
     with fixed_threads(plan.threads):
-        for step, (ids, labels) in enumerate(batches(blocks, plan, rng)):
+        for step, (ids, labels) in enumerate(batches(blocks, library_blocks, plan, rng)):
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(plan, step)
             loss = reply_loss(model, ids, labels)
