@@ -50,3 +50,16 @@ def test_reference_config_is_valid_and_names_the_hub_ids():
     assert (t.per_device_batch_size, t.gradient_accumulation_steps, t.bf16, t.gradient_checkpointing) == (4, 4, True, True)
     assert set(t.target_modules) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
     assert (t.packing, t.save_steps) == (False, 100)
+
+
+def test_the_embedded_default_trains_a_sample_it_also_evaluates_on_the_shipped_model():
+    from harness.models import resolve_model
+    from harness.models.tiny import SHIPPED_CODER
+    from harness.selection import select
+
+    config = load_config(REPO / "configs" / "smoke.yaml", [])
+    assert resolve_model(config.model.name_or_path) == str(SHIPPED_CODER)  # nothing to build on a first run
+    selection = select(config.data, config.eval.seen_problems)
+    assert len(selection.train) == config.data.max_train_problems == config.eval.seen_problems
+    assert {p.id for p in selection.seen} == {p.id for p in selection.train}  # every problem it learns is also scored
+    assert len(selection.evaluated(config.eval.max_problems)) == config.eval.max_problems + config.eval.seen_problems
