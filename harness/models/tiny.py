@@ -4,8 +4,8 @@
   pre-trained on the toy conversations and standard-library sources of
   `harness.models.pretraining` (never on the bundled problems), so it answers in the harness's
   layout before any LoRA step, and a LoRA can still learn. Seed 0 ships with the package
-  (`shipped/`, 2.6 MB, rebuilt bit for bit by `scripts/build_tiny_model.py --ship` on the same
-  Python); other seeds are built on first use (minutes) and cached. The cache folder is named by
+  (`shipped/`, 2.6 MB, rebuilt by `scripts/build_tiny_model.py --ship`, deterministically on the
+  same Python); other seeds are built on first use (minutes) and cached. The cache folder is named by
   a key of the builder version, the corpus, library and plan digests and the seed.
 - `builtin:tiny-qwen3`: tokenizer trained on the bundled text, weights randomly initialised;
   seconds to build. What the engine, training and fidelity tests use: they need a model, not a
