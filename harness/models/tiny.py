@@ -133,9 +133,9 @@ def build_coder_model(target: Path, corpus: list[list[dict]], library: list[str]
     tokenizer = train_tokenizer(corpus_texts(corpus) + library, vocab_size)
     model = init_model(tokenizer, seed)
     losses = pretrain(model, tokenizer, corpus, plan, seed, library) if plan.steps else []
-    record = {**recipe(corpus, library, plan, seed, vocab_size), "key": model_key(corpus, library, plan, seed, vocab_size),
-              "documents": len(corpus), "library_files": len(library), "losses": [round(x, 4) for x in losses],
-              "build_s": round(time.monotonic() - started, 1)}
+    made_of = recipe(corpus, library, plan, seed, vocab_size)
+    record = {**made_of, "key": key_of(made_of), "documents": len(corpus), "library_files": len(library),
+              "losses": [round(x, 4) for x in losses], "build_s": round(time.monotonic() - started, 1)}
     return _save(target, model, tokenizer, record)
 
 
@@ -191,15 +191,14 @@ def recipe(corpus: list[list[dict]], library: list[str], plan: PretrainPlan, see
             "python": sys.version.split()[0]}
 
 
-def model_key(corpus: list[list[dict]], library: list[str], plan: PretrainPlan, seed: int, vocab_size: int = 2048) -> str:
-    """The coder model's cache folder: builder version, seed and a digest of the recipe.
+def key_of(made_of: dict) -> str:
+    """The coder model's cache folder for a `recipe`: builder version, seed and a digest of the rest.
 
     The digest covers the library's text, not the Python release that supplied it.
     """
-    settings = recipe(corpus, library, plan, seed, vocab_size)
-    settings.pop("python")
+    settings = {name: value for name, value in made_of.items() if name != "python"}
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
-    return f"tiny-qwen3-coder-v{CODER_VERSION}-s{seed}-{digest}"
+    return f"tiny-qwen3-coder-v{made_of['builder_version']}-s{made_of['seed']}-{digest}"
 
 
 def coder_sources(plan: PretrainPlan = DEFAULT_PLAN) -> tuple[list[list[dict]], list[str]]:
@@ -215,7 +214,7 @@ def tiny_qwen3_coder(seed: int = 0, plan: PretrainPlan = DEFAULT_PLAN) -> Path:
     if seed == 0 and plan == DEFAULT_PLAN and (SHIPPED_CODER / "config.json").exists():
         return SHIPPED_CODER
     corpus, library = coder_sources(plan)
-    target = cache_home() / "models" / model_key(corpus, library, plan, seed)
+    target = cache_home() / "models" / key_of(recipe(corpus, library, plan, seed))
     if not (target / "config.json").exists():
         log.info("building the tiny coder model (pre-training on %d toy programs and %d library files, minutes): %s",
                  len(corpus), len(library), target)
