@@ -2,8 +2,10 @@
 
 Prints one JSON object; everything measured side by side in one run on the same prompts and
 sampling settings. CPU: the tiny Qwen3-architecture model with random-weight LoRA adapters.
+`--engines transformers` measures the transformers engine alone (where vLLM is not installed,
+as on the GPU check of benchmarks/gpu.sh).
 
-Usage: python benchmarks/generation.py [--problems N] [--samples N] [--tokens N] [--adapters K]
+Usage: python benchmarks/generation.py [--problems N] [--samples N] [--tokens N] [--adapters K] [--engines vllm,transformers]
 """
 
 from __future__ import annotations
@@ -47,11 +49,15 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--adapters", type=int, default=2)
     parser.add_argument("--model", default="builtin:tiny-qwen3")
+    parser.add_argument("--engines", default="vllm,transformers", help="comma-separated: vllm, transformers")
+    parser.add_argument("--dtype", default="float32", help="the engines' dtype (bfloat16 on a GPU)")
     args = parser.parse_args()
+    engines = args.engines.split(",")
+    if not set(engines) <= {"vllm", "transformers"} or not engines:
+        parser.error(f"--engines: {args.engines!r}: name vllm, transformers or both")
 
     from harness.generation.engine import Request, Sampling
     from harness.generation.transformers_engine import TransformersEngine
-    from harness.generation.vllm_engine import VLLMEngine
     from harness.models import resolve_model
     from harness.problems.bundled import load_bundled
     from harness.prompts import generation_messages
@@ -63,38 +69,46 @@ def main() -> None:
     labels = [None, *adapters]
     jobs = [(request, label) for label in labels for request in requests]
 
-    started = time.perf_counter()
-    vllm = VLLMEngine(model, adapters, dtype="float32", max_model_len=4096)
-    vllm_load = time.perf_counter() - started
-    vllm_s, vllm_tokens = timed_generation(vllm, jobs, sampling)
-    started = time.perf_counter()
-    hf = TransformersEngine(model, adapters, dtype="float32")
-    hf_load = time.perf_counter() - started
-    hf_s, hf_tokens = timed_generation(hf, jobs, sampling)
-    del hf
+    figures: dict = {"benchmark": "generation", "model": args.model, "dtype": args.dtype, "prompts": len(jobs),
+                     "labels": len(labels), "samples_per_prompt": args.samples, "max_new_tokens": args.tokens}
+    if "transformers" in engines:
+        figures["transformers"] = measured(lambda: TransformersEngine(model, adapters, dtype=args.dtype), jobs, sampling)
+    if "vllm" in engines:
+        from harness.generation.vllm_engine import VLLMEngine
 
-    # K+1 separate evaluations: a fresh engine per label (load + generate), as without multi-LoRA serving.
-    separate = 0.0
-    for label in labels:
-        started = time.perf_counter()
-        engine = VLLMEngine(model, {label: adapters[label]} if label else {}, dtype="float32", max_model_len=4096)
-        engine.generate_mixed([(request, label) for request in requests], sampling)
-        separate += time.perf_counter() - started
-        del engine
-    print(json.dumps({
-        "benchmark": "generation",
-        "model": args.model,
-        "prompts": len(jobs), "samples_per_prompt": args.samples, "max_new_tokens": args.tokens,
-        "vllm": {"load_s": round(vllm_load, 2), "generate_s": round(vllm_s, 2), "output_tokens": vllm_tokens,
-                 "output_tokens_per_s": round(vllm_tokens / vllm_s, 1)},
-        "transformers": {"load_s": round(hf_load, 2), "generate_s": round(hf_s, 2), "output_tokens": hf_tokens,
-                         "output_tokens_per_s": round(hf_tokens / hf_s, 1)},
-        "ratio_output_tokens_per_s_vllm_to_transformers": round((vllm_tokens / vllm_s) / (hf_tokens / hf_s), 2),
-        "base_plus_k_adapters": {"k": args.adapters, "one_engine_s": round(vllm_load + vllm_s, 2),
-                                 "separate_engines_s": round(separate, 2),
-                                 "ratio_separate_to_one_engine": round(separate / (vllm_load + vllm_s), 2)},
-    }, indent=2))
+        figures["vllm"] = measured(lambda: VLLMEngine(model, adapters, dtype=args.dtype, max_model_len=4096), jobs,
+                                   sampling)
+        if "transformers" in engines:
+            figures["ratio_output_tokens_per_s_vllm_to_transformers"] = round(
+                figures["vllm"]["output_tokens_per_s"] / figures["transformers"]["output_tokens_per_s"], 2)
+        # K+1 separate evaluations: a fresh engine per label (load + generate), as without multi-LoRA serving.
+        separate = 0.0
+        for label in labels:
+            started = time.perf_counter()
+            engine = VLLMEngine(model, {label: adapters[label]} if label else {}, dtype=args.dtype, max_model_len=4096)
+            engine.generate_mixed([(request, label) for request in requests], sampling)
+            separate += time.perf_counter() - started
+            del engine
+        one = figures["vllm"]["load_s"] + figures["vllm"]["generate_s"]
+        figures["base_plus_k_adapters"] = {"k": args.adapters, "one_engine_s": round(one, 2),
+                                           "separate_engines_s": round(separate, 2),
+                                           "ratio_separate_to_one_engine": round(separate / one, 2)}
+    print(json.dumps(figures, indent=2))
 
+
+def measured(build, jobs, sampling) -> dict:
+    """Load an engine, generate every job once; its load time, generation time and output tokens/s."""
+    import gc
+
+    started = time.perf_counter()
+    engine = build()
+    load = time.perf_counter() - started
+    seconds, tokens = timed_generation(engine, jobs, sampling)
+    engine.close()
+    del engine
+    gc.collect()
+    return {"load_s": round(load, 2), "generate_s": round(seconds, 2), "output_tokens": tokens,
+            "output_tokens_per_s": round(tokens / seconds, 1)}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,15 +1,21 @@
-"""The seed's SFT settings against the project's default, side by side on the same data.
+"""SFT settings side by side on the same data: the seed's, the project's default, and packing per attention kernel.
 
 - `seed`: padded batches, loss on every token (TRL's defaults for a `messages` dataset, packing off);
-- `project`: loss on the assistant turn only, packed best-fit-decreasing padding-free batches.
+- `project`: the project's default (`TrainConfig`): loss on the assistant turn only, padded batches;
+- `packed-sdpa`, `packed-flex`, `packed-fa2`: assistant-only, packed best-fit-decreasing padding-free
+  batches, attended by SDPA (one block-causal mask over the packed row), flex attention or
+  FlashAttention 2 (each packed sequence on its own); a kernel the installed stack lacks is
+  reported as such, not measured.
 
 Each variant trains the same model from the same initial weights for the same number of
 optimizer steps in its own process (so peak memory is its own), then measures the loss on the
-assistant tokens of held-apart conversations, the quantity both variants are trying to lower.
-Prints one JSON object with both and their ratios. CPU: the tiny Qwen3-architecture model on
-the bundled problems (the default); a GPU run with Qwen3-0.6B's architecture is `--model`.
+assistant tokens of held-apart conversations, the quantity every variant is trying to lower.
+Prints one JSON object with every variant and its ratios to `seed`. CPU default: the tiny
+Qwen3-architecture model on the bundled problems' conversations. A GPU run (benchmarks/gpu.sh)
+passes `--config configs/qwen3-0.6b-codeforces.yaml` (the reference recipe), `--model` a
+Qwen3-0.6B-architecture folder and `--lengths` a recorded length distribution.
 
-Usage: python benchmarks/training.py [--steps N] [--batch B]
+Usage: python benchmarks/training.py [--steps N] [--batch B] [--variants seed,project,packed-sdpa]
 """
 
 from __future__ import annotations
@@ -22,13 +28,19 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = {
     "seed": ["train.packing=false", "train.assistant_only_loss=false"],
-    "project": ["train.packing=true", "train.assistant_only_loss=true"],
+    "project": ["train.packing=false", "train.assistant_only_loss=true"],
+    "packed-sdpa": ["train.packing=true", "train.assistant_only_loss=true", "train.attn_implementation=sdpa"],
+    "packed-flex": ["train.packing=true", "train.assistant_only_loss=true", "train.attn_implementation=flex_attention"],
+    "packed-fa2": ["train.packing=true", "train.assistant_only_loss=true",
+                   "train.attn_implementation=flash_attention_2"],
 }
+HELD_APART = 6
 
 
-def run_variant(name: str, steps: int, batch: int, model: str) -> dict:
+def run_variant(name: str, args: argparse.Namespace) -> dict:
     """Train one variant in this process; return its figures."""
     import resource
 
@@ -36,35 +48,64 @@ def run_variant(name: str, steps: int, batch: int, model: str) -> dict:
 
     from harness.config import load_config
     from harness.models import resolve_model
-    from harness.problems.bundled import load_bundled
     from harness.progress import SilentProgress
     from harness.rundir import RunDir
     from harness.training import Training, make_trainer, training_rows
 
-    overrides = [f"model.name_or_path={model}", f"train.max_steps={steps}", f"train.per_device_batch_size={batch}",
-                 "train.logging_steps=1", "train.save_steps=100000", "train.learning_rate=2e-3",
-                 "train.lr_scheduler=constant", *VARIANTS[name]]
-    config = load_config(Path(__file__).resolve().parent.parent / "configs" / "test-tiny.yaml", overrides)
-    problems = load_bundled()
-    held_apart, trained_on = problems[:6], problems[6:]
+    overrides = [f"model.name_or_path={args.model}", f"train.max_steps={args.steps}", "train.logging_steps=1",
+                 "train.save_steps=100000", "train.lr_scheduler=constant", "train.warmup_ratio=0.0",
+                 *([f"train.per_device_batch_size={args.batch}"] if args.batch else []),
+                 *([f"train.max_length={args.max_length}"] if args.max_length else []),
+                 *([f"train.learning_rate={args.lr}"] if args.lr else []), *VARIANTS[name]]
+    config = load_config(args.config, overrides)
+    model = resolve_model(args.model)
+    held_apart, trained_on = _problems(args, config.train, model)
     run = RunDir.prepare(Path(tempfile.mkdtemp()) / name, config, resume=False, overwrite=False)
     torch.manual_seed(0)
-    training = Training(config.train, config.generation.language, resolve_model(model))
+    cuda = torch.cuda.is_available()
+    training = Training(config.train, config.generation.language, model)
     trainer = make_trainer(training, run, trained_on, SilentProgress())
+    if cuda:
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
     started = time.perf_counter()
     trainer.train()
+    if cuda:
+        torch.cuda.synchronize()
     seconds = time.perf_counter() - started
-    records = [json.loads(line) for line in run.metrics.read_text().splitlines()]
-    return {
-        "steps": steps,
+    last = [json.loads(line) for line in run.metrics.read_text().splitlines()][-1]
+    figures = {
+        "steps": args.steps,
         "seconds": round(seconds, 2),
-        "real_tokens": records[-1].get("num_tokens"),
-        "tokens_per_s": round(records[-1].get("num_tokens", 0) / seconds, 1),
-        "non_pad_fraction": round(1 - records[-1]["padding_fraction"], 4),
-        "trained_token_fraction": records[-1]["trained_token_fraction"],
+        "attention": trainer.model.config._attn_implementation,
+        "real_tokens": last.get("num_tokens"),
+        "batch_rows": last.get("sequences"),  # packed rows where packing is on
+        "tokens_per_s": round(last.get("num_tokens", 0) / seconds, 1),
+        "non_pad_fraction": round(1 - last["padding_fraction"], 4),
+        "trained_token_fraction": last["trained_token_fraction"],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "assistant_loss_held_apart": round(_assistant_loss(trainer, training_rows(held_apart)), 4),
     }
+    if cuda:
+        figures["peak_gpu_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+        figures["peak_gpu_reserved_mb"] = round(torch.cuda.max_memory_reserved() / 2**20, 1)
+    return figures
+
+
+def _problems(args: argparse.Namespace, train, model: str) -> tuple[list, list]:
+    """Held-apart and training problems: the bundled problems' own conversations, or rows drawn from `--lengths`."""
+    from harness.problems.bundled import load_bundled
+
+    if args.lengths == "bundled":
+        problems = load_bundled()
+        return problems[:HELD_APART], problems[HELD_APART:]
+    from sft_lengths import draw, problems_of_lengths
+    from transformers import AutoTokenizer
+
+    rows = args.steps * (args.batch or train.per_device_batch_size) * train.gradient_accumulation_steps
+    lengths, _ = draw(rows + HELD_APART, train.max_length, None if args.lengths == "max" else Path(args.lengths))
+    problems = problems_of_lengths(lengths, AutoTokenizer.from_pretrained(model))
+    return problems[:HELD_APART], problems[HELD_APART:]
 
 
 def _assistant_loss(trainer, rows: list[dict]) -> float:
@@ -72,45 +113,84 @@ def _assistant_loss(trainer, rows: list[dict]) -> float:
     import torch
 
     tokenizer, model = trainer.processing_class, trainer.model.eval()
+    max_length = trainer.args.max_length
     total = count = 0.0
     for row in rows:
         encoded = tokenizer.apply_chat_template(row["messages"], return_dict=True, return_assistant_tokens_mask=True)
-        ids = torch.tensor([encoded["input_ids"]])
-        labels = torch.where(torch.tensor([encoded["assistant_masks"]]) == 1, ids, -100)
+        ids = torch.tensor([encoded["input_ids"][:max_length]], device=model.device)
+        mask = torch.tensor([encoded["assistant_masks"][:max_length]], device=model.device)
+        labels = torch.where(mask == 1, ids, -100)
         with torch.no_grad():
             loss = model(input_ids=ids, labels=labels).loss
         trained = int((labels[:, 1:] != -100).sum())
         total += float(loss) * trained
         count += trained
-    return total / count
+    return total / count if count else float("nan")
+
+
+def _unavailable(name: str) -> str | None:
+    """Why a variant's attention kernel cannot run on this stack, or None."""
+    import importlib.util
+
+    if name == "packed-fa2" and importlib.util.find_spec("flash_attn") is None:
+        return "flash_attention_2 needs the flash-attn package, which is not installed"
+    if name == "packed-flex":
+        try:
+            import torch.nn.attention.flex_attention  # noqa: F401
+        except ImportError as exc:
+            return f"flex attention is not in this torch: {exc}"
+    return None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=None, help="per-device batch (default: the config's)")
+    parser.add_argument("--max-length", type=int, default=None, help="default: the config's")
+    parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--model", default="builtin:tiny-qwen3")
+    parser.add_argument("--config", type=Path, default=ROOT / "configs" / "test-tiny.yaml")
+    parser.add_argument("--lengths", default="bundled",
+                        help="bundled (the bundled problems' conversations), max (every row at max_length), or a "
+                             "recorded length file (benchmarks/sft_lengths.py record)")
+    parser.add_argument("--variants", default="seed,project,packed-sdpa", help=f"comma-separated, of {list(VARIANTS)}")
     parser.add_argument("--variant", choices=list(VARIANTS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.variant:
-        print(json.dumps(run_variant(args.variant, args.steps, args.batch, args.model)))
+        print(json.dumps(run_variant(args.variant, args)))
         return
-    results = {}
-    for name in VARIANTS:
-        out = subprocess.run([sys.executable, __file__, "--variant", name, "--steps", str(args.steps),
-                              "--batch", str(args.batch), "--model", args.model],
-                             capture_output=True, text=True, check=True)
-        results[name] = json.loads(out.stdout.strip().splitlines()[-1])
-    seed, project = results["seed"], results["project"]
-    print(json.dumps({
-        "benchmark": "training",
-        "model": args.model,
-        "device": "cuda" if _cuda() else "cpu",
-        "variants": results,
-        "ratio_tokens_per_s_project_to_seed": round(project["tokens_per_s"] / seed["tokens_per_s"], 3),
-        "ratio_peak_rss_project_to_seed": round(project["peak_rss_mb"] / seed["peak_rss_mb"], 3),
-        "ratio_real_tokens_per_step_project_to_seed": round(project["real_tokens"] / seed["real_tokens"], 3),
-    }, indent=2))
+    passed = [f"--{key.replace('_', '-')}={value}" for key, value in vars(args).items()
+              if value is not None and key not in ("variants", "variant")]
+    results: dict[str, dict] = {}
+    for name in args.variants.split(","):
+        if name not in VARIANTS:
+            parser.error(f"--variants: unknown variant {name!r}; known: {', '.join(VARIANTS)}")
+        reason = _unavailable(name)
+        if reason:
+            results[name] = {"skipped": reason}
+            continue
+        out = subprocess.run([sys.executable, __file__, *passed, "--variant", name], capture_output=True, text=True)
+        if out.returncode:
+            results[name] = {"failed": (out.stderr.strip().splitlines() or ["no output"])[-1]}
+        else:
+            results[name] = json.loads(out.stdout.strip().splitlines()[-1])
+    print(json.dumps(summarise(args, results), indent=2))
+
+
+def summarise(args: argparse.Namespace, results: dict[str, dict]) -> dict:
+    """The variants and each measured one's ratios to `seed`."""
+    seed = results.get("seed", {})
+    ratios = {}
+    for name, figures in results.items():
+        if name == "seed" or "tokens_per_s" not in figures or "tokens_per_s" not in seed:
+            continue
+        ratios[name] = {"tokens_per_s": round(figures["tokens_per_s"] / seed["tokens_per_s"], 3),
+                        "peak_rss": round(figures["peak_rss_mb"] / seed["peak_rss_mb"], 3),
+                        "real_tokens_per_step": round(figures["real_tokens"] / seed["real_tokens"], 3)}
+        if "peak_gpu_allocated_mb" in figures:
+            ratios[name]["peak_gpu_allocated"] = round(figures["peak_gpu_allocated_mb"] / seed["peak_gpu_allocated_mb"], 3)
+    return {"benchmark": "training", "model": args.model, "config": str(args.config), "lengths": args.lengths,
+            "device": "cuda" if _cuda() else "cpu", "variants": results, "ratios_to_seed": ratios}
 
 
 def _cuda() -> bool:

@@ -87,6 +87,9 @@ class TrainConfig:
     max_length: int = _f(4096, "longest training sequence in tokens")
     bf16: bool = _f(True, "train in bfloat16 (ignored on CPU)")
     gradient_checkpointing: bool = _f(True, "trade compute for activation memory")
+    attn_implementation: str = _f("", "attention kernel (transformers' names: sdpa, flash_attention_2, flex_attention, "
+                                  "eager); empty: transformers' default. With packing, a variable-length kernel "
+                                  "(flash_attention_2, flex_attention) attends each packed sequence on its own")
     assistant_only_loss: bool = _f(True, "train only on the assistant turn (needs {% generation %} in the template)")
     packing: bool = _f(False, "pack sequences (bfd, padding-free)")
     logging_steps: int = _f(10, "log metrics every N optimizer steps")

@@ -126,7 +126,7 @@ def make_trainer(training: Training, run: RunDir, problems: list[Problem], progr
         if warning:
             log.warning("training: %s", warning)
         run.write_json(run.train / "diagnostics.json", {"pad_token_warning": warning, "world_size": world_size()})
-    model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype)
+    model = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype, attn_implementation=t.attn_implementation or None)
     lora = LoraConfig(
         r=t.lora_r,
         lora_alpha=t.lora_alpha,
