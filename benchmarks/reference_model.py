@@ -2,10 +2,11 @@
 
 For throughput and memory figures the weights do not matter, the shapes do: hidden 1024,
 28 layers, 16 query / 8 key-value heads of 128, MLP 3072, vocabulary 151,936, tied embeddings
-(as `Qwen/Qwen3-0.6B`'s config.json). The tokenizer is a byte-level BPE trained on this
-Python's standard-library sources (32,768 merges at most), its vocabulary then filled up to
-151,936 with `<|reserved_N|>` entries that no text produces (Qwen3's own vocabulary also holds
-entries no text produces), so the embedding and the output layer have Qwen3's size.
+(`qwen3-0.6b-architecture.json`: the architecture fields of `Qwen/Qwen3-0.6B`'s config.json).
+The tokenizer is a byte-level BPE trained on this Python's standard-library sources (32,768
+merges at most), its vocabulary then filled up to 151,936 with `<|reserved_N|>` entries that
+no text produces (Qwen3's own vocabulary also holds entries no text produces), so the
+embedding and the output layer have Qwen3's size.
 
 Usage: python benchmarks/reference_model.py OUT_DIR [--tiny]   (--tiny: the suite's tiny sizes, for dry runs)
 """
@@ -17,18 +18,9 @@ import json
 import sys
 from pathlib import Path
 
-QWEN3_0_6B = dict(
-    hidden_size=1024,
-    intermediate_size=3072,
-    num_hidden_layers=28,
-    num_attention_heads=16,
-    num_key_value_heads=8,
-    head_dim=128,
-    max_position_embeddings=40960,
-    rms_norm_eps=1e-6,
-    rope_theta=1_000_000.0,
-)
-QWEN3_VOCAB = 151_936
+ARCHITECTURE = Path(__file__).resolve().parent / "qwen3-0.6b-architecture.json"
+QWEN3_0_6B = {key: value for key, value in json.loads(ARCHITECTURE.read_text()).items() if not key.startswith("_")}
+QWEN3_VOCAB = QWEN3_0_6B["vocab_size"]
 TOKENIZER_MERGES = 32_768
 
 
@@ -51,9 +43,9 @@ def build(target: Path, tiny: bool = False, seed: int = 0) -> Path:
         tokenizer = AutoTokenizer.from_pretrained(target)
         assert len(tokenizer) == vocab_size, (len(tokenizer), vocab_size)
     end_ids = tokenizer.convert_tokens_to_ids(["<|im_end|>", "<|endoftext|>"])
-    sizes = TINY_SIZES if tiny else QWEN3_0_6B
-    config = Qwen3Config(vocab_size=vocab_size, tie_word_embeddings=True, bos_token_id=None, eos_token_id=end_ids[0],
-                         pad_token_id=end_ids[1], dtype="float32" if tiny else "bfloat16", **sizes)
+    sizes = {**TINY_SIZES, "vocab_size": vocab_size, "tie_word_embeddings": True} if tiny else QWEN3_0_6B
+    config = Qwen3Config(bos_token_id=None, eos_token_id=end_ids[0], pad_token_id=end_ids[1],
+                         dtype="float32" if tiny else "bfloat16", **sizes)
     torch.manual_seed(seed)
     with torch.device("cuda" if torch.cuda.is_available() else "cpu"):
         model = Qwen3ForCausalLM(config)

@@ -84,7 +84,7 @@ def run_variant(name: str, args: argparse.Namespace) -> dict:
         "non_pad_fraction": round(1 - last["padding_fraction"], 4),
         "trained_token_fraction": last["trained_token_fraction"],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "assistant_loss_held_apart": round(_assistant_loss(trainer, training_rows(held_apart)), 4),
+        "assistant_loss_held_apart": _assistant_loss(trainer, training_rows(held_apart)),
     }
     if cuda:
         figures["peak_gpu_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
@@ -108,7 +108,7 @@ def _problems(args: argparse.Namespace, train, model: str) -> tuple[list, list]:
     return problems[:HELD_APART], problems[HELD_APART:]
 
 
-def _assistant_loss(trainer, rows: list[dict]) -> float:
+def _assistant_loss(trainer, rows: list[dict]) -> float | None:
     """Mean next-token loss over the assistant turns of `rows` (the chat template's generation mask)."""
     import torch
 
@@ -125,7 +125,7 @@ def _assistant_loss(trainer, rows: list[dict]) -> float:
         trained = int((labels[:, 1:] != -100).sum())
         total += float(loss) * trained
         count += trained
-    return total / count if count else float("nan")
+    return round(total / count, 4) if count else None  # None: every held-apart answer lies past max_length
 
 
 def _unavailable(name: str) -> str | None:

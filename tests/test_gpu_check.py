@@ -77,10 +77,10 @@ def test_the_mfu_parameter_counts_are_qwen3_0_6b_and_its_lora_as_peft_builds_the
     import torch
     from gpu import LORA_TARGETS, lora_parameters
     from peft import LoraConfig, get_peft_model
-    from reference_model import QWEN3_0_6B, QWEN3_VOCAB
+    from reference_model import QWEN3_0_6B
     from transformers import Qwen3Config, Qwen3ForCausalLM
 
-    config = Qwen3Config(vocab_size=QWEN3_VOCAB, tie_word_embeddings=True, **QWEN3_0_6B)
+    config = Qwen3Config(**QWEN3_0_6B)
     with torch.device("meta"):
         model = Qwen3ForCausalLM(config)
     assert sum(p.numel() for p in model.parameters()) == 596_049_920  # Qwen3-0.6B's published 0.6B (tied)
