@@ -145,6 +145,9 @@ def make_trainer(training: Training, run: RunDir, problems: list[Problem], progr
         peft_config=lora,
         callbacks=[guard, RichProgress(progress)],
     )
+    if t.assistant_only_loss and len(trainer.train_dataset) == 0:
+        raise DataError(f"train.max_length {t.max_length}: every training conversation's answer starts past it, so "
+                        "no token is left to train on; raise train.max_length")
     counter = TokenCounter(trainer.data_collator)
     trainer.data_collator = counter
     trainer.add_callback(MetricsJournal(run.metrics, extras=(counter, guard)))

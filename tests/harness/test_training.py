@@ -35,6 +35,14 @@ def metrics(run):
     return [json.loads(line) for line in run.metrics.read_text().splitlines()]
 
 
+def test_a_max_length_that_cuts_off_every_answer_is_one_line_naming_it(tmp_path):
+    from harness.errors import DataError
+
+    training, run = tiny(tmp_path, "train.max_length=64")
+    with pytest.raises(DataError, match=r"^train.max_length 64: every training conversation's answer starts past it"):
+        make_trainer(training, run, PROBLEMS, SilentProgress())
+
+
 def test_repeated_batch_every_lora_tensor_learns_and_the_loss_falls(tmp_path):
     training, run = tiny(tmp_path, "train.max_steps=30", "train.per_device_batch_size=2", "train.logging_steps=1",
                          "train.learning_rate=2e-3", "train.lr_scheduler=constant", "train.save_steps=100")
