@@ -13,7 +13,8 @@ check is short and rare, so one broken step must not cost the rest):
    peak GPU memory and the projected time of one epoch of codeforces-cots `solutions_py`;
 5. `generation`: the transformers engine, base + one adapter, n=8, 1,024 new tokens (vLLM's
    wheels do not fit the 64 MiB that travels to the GPU machine, so vLLM is not measured there);
-6. `end_to_end`: `harness run --train --eval` with benchmarks/gpu-check.yaml on that model.
+6. `end_to_end`: `harness run --train --eval` with benchmarks/gpu-check.yaml on that model;
+7. `gpu_tests`: the suite's `gpu`-marked tests (skipped where there is no GPU).
 
 MFU counts N as every weight of the base once (the tied embedding as the output layer's
 matrix product, 596M for Qwen3-0.6B) plus the LoRA weights; `mfu_6n` is the usual 6·N·tokens/s
@@ -103,6 +104,7 @@ def main() -> None:
     check.step("training", lambda: training(model, plan, args.lengths, figures, args.out))
     check.step("generation", lambda: generation(model, plan, args.out))
     check.step("end_to_end", lambda: end_to_end(model, plan, work / "run", args.out))
+    check.step("gpu_tests", lambda: gpu_tests(args.out))
     (args.out / "gpu.json").write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
     failed = [name for name, value in figures.items() if isinstance(value, dict) and "failed" in value]
@@ -262,6 +264,17 @@ def end_to_end(model: Path, plan: Plan, run_dir: Path, out: Path) -> dict:
     if done.returncode:
         figures["failed"] = f"harness run exited {done.returncode}: " + _last_line(log)
     return figures
+
+
+def gpu_tests(out: Path) -> dict:
+    """`pytest -m gpu`: the suite's tests that need the device; pytest's summary line."""
+    log = out / "gpu_tests.log"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "gpu", "-p", "no:cacheprovider", "tests"],
+                          cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, timeout=300, check=False)
+    summary = _last_line(log)
+    if done.returncode not in (0, 5):  # 5: none collected
+        raise RuntimeError(f"pytest -m gpu exited {done.returncode}: {summary}")
+    return {"summary": summary}
 
 
 def _verdicts(run_dir: Path) -> dict:

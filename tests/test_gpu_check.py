@@ -71,6 +71,7 @@ def test_the_dry_run_runs_every_step_and_reports_each_figure(tmp_path):
     assert {label: sum(counts.values()) for label, counts in run["verdicts"].items()} == {"base": 6, "adapter": 6}
     assert run["training_last_step"]["step"] == 2
     assert (out / "report.md").read_text().startswith("# Evaluation report")
+    assert "skipped" in figures["gpu_tests"]["summary"]  # the gpu tier, run for real only where there is one
 
 
 def test_the_mfu_parameter_counts_are_qwen3_0_6b_and_its_lora_as_peft_builds_them():
@@ -87,3 +88,28 @@ def test_the_mfu_parameter_counts_are_qwen3_0_6b_and_its_lora_as_peft_builds_the
     lora = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules=list(LORA_TARGETS)))
     trainable, _ = lora.get_nb_trainable_parameters()
     assert lora_parameters(config.to_dict(), 16) == trainable == 10_092_544
+
+
+@pytest.mark.gpu
+def test_on_a_gpu_the_lora_trains_in_bf16_on_the_device_and_reports_its_peak_memory(tmp_path):
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs an NVIDIA GPU")
+    from harness.config import load_config
+    from harness.models import resolve_model
+    from harness.problems.bundled import load_bundled
+    from harness.progress import SilentProgress
+    from harness.rundir import RunDir
+    from harness.training import Training, make_trainer
+
+    config = load_config(REPO / "configs" / "test-tiny.yaml", ["train.max_steps=3", "train.logging_steps=1",
+                                                              "train.bf16=true", "train.gradient_checkpointing=true"])
+    run = RunDir.prepare(tmp_path / "run", config, resume=False, overwrite=False)
+    training = Training(config.train, config.generation.language, resolve_model(config.model.name_or_path))
+    trainer = make_trainer(training, run, load_bundled()[:4], SilentProgress())
+    trainer.train()
+    weight = next(p for name, p in trainer.model.named_parameters() if "lora_A" not in name and "lora_B" not in name)
+    assert weight.device.type == "cuda" and weight.dtype == torch.bfloat16
+    last = json.loads(run.metrics.read_text().splitlines()[-1])
+    assert last["step"] == 3 and last["peak_gpu_mem_mb"] > 0 and last["loss"] == last["loss"]  # not NaN
