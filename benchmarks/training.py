@@ -79,7 +79,7 @@ def run_variant(name: str, args: argparse.Namespace) -> dict:
         "seconds": round(seconds, 2),
         "attention": trainer.model.config._attn_implementation,
         "real_tokens": last.get("num_tokens"),
-        "batch_rows": last.get("sequences"),  # packed rows where packing is on
+        "batch_rows": last.get("rows"),  # packed rows where packing is on
         "tokens_per_s": round(last.get("num_tokens", 0) / seconds, 1),
         "non_pad_fraction": round(1 - last["padding_fraction"], 4),
         "trained_token_fraction": last["trained_token_fraction"],

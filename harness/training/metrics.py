@@ -22,12 +22,12 @@ class TokenCounter:
 
     def __init__(self, collator) -> None:
         self.collator = collator
-        self.real = self.padded = self.trained = self.sequences = 0
+        self.real = self.padded = self.trained = self.rows = 0
 
     def __call__(self, examples):
         """Collate as the wrapped collator does, counting on the way."""
         batch = self.collator(examples)
-        self.sequences += len(examples)
+        self.rows += len(examples)  # packed rows where packing is on
         ids = batch["input_ids"]
         mask = batch.get("attention_mask")
         real = int(mask.sum()) if mask is not None else int(ids.numel())
@@ -40,7 +40,7 @@ class TokenCounter:
     def figures(self) -> dict:
         """Cumulative counts for the metrics record."""
         total = self.real + self.padded
-        return {"sequences": self.sequences,
+        return {"rows": self.rows,
                 "padding_fraction": round(self.padded / total, 4) if total else 0.0,
                 "trained_token_fraction": round(self.trained / total, 4) if total else 0.0}
 
