@@ -3,9 +3,9 @@
 - `seed`: padded batches, loss on every token (TRL's defaults for a `messages` dataset, packing off);
 - `project`: the project's default (`TrainConfig`): loss on the assistant turn only, padded batches;
 - `packed-sdpa`, `packed-flex`, `packed-fa2`: assistant-only, packed best-fit-decreasing padding-free
-  batches, attended by SDPA (one block-causal mask over the packed row), flex attention or
-  FlashAttention 2 (each packed sequence on its own); a kernel the installed stack lacks is
-  reported as such, not measured.
+  batches, attended by SDPA (the packed row's whole attention computed, then masked block by
+  block), flex attention or FlashAttention 2 (the masked-out blocks skipped); a kernel the
+  installed stack lacks is reported as such, not measured.
 
 Each variant trains the same model from the same initial weights for the same number of
 optimizer steps in its own process (so peak memory is its own), then measures the loss on the

@@ -88,8 +88,9 @@ class TrainConfig:
     bf16: bool = _f(True, "train in bfloat16 (ignored on CPU)")
     gradient_checkpointing: bool = _f(True, "trade compute for activation memory")
     attn_implementation: str = _f("", "attention kernel (transformers' names: sdpa, flash_attention_2, flex_attention, "
-                                  "eager); empty: transformers' default. With packing, a variable-length kernel "
-                                  "(flash_attention_2, flex_attention) attends each packed sequence on its own")
+                                  "eager); empty: transformers' default. Packed conversations are attended each on "
+                                  "its own under all of them; flash_attention_2 and flex_attention skip the masked-out "
+                                  "blocks that sdpa and eager compute")
     assistant_only_loss: bool = _f(True, "train only on the assistant turn (needs {% generation %} in the template)")
     packing: bool = _f(False, "pack sequences (bfd, padding-free)")
     logging_steps: int = _f(10, "log metrics every N optimizer steps")

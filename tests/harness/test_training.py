@@ -88,6 +88,25 @@ def test_packing_is_padding_free(tmp_path):
     assert {r["padding_fraction"] for r in metrics(run)} == {0.0}
 
 
+@pytest.mark.parametrize("kernel", ["sdpa", "eager"])
+def test_packed_conversations_are_each_attended_on_their_own(tmp_path, kernel):
+    # Padding-free packing puts several conversations in one row with restarting position ids; unless the model
+    # reads the boundaries from them, each conversation attends to the ones before it in the row.
+    import torch
+
+    training, run = tiny(tmp_path, "train.packing=true", f"train.attn_implementation={kernel}")
+    trainer = make_trainer(training, run, load_bundled()[:4], SilentProgress())
+    batch = trainer.data_collator([trainer.train_dataset[0]])
+    starts = (batch["position_ids"][0] == 0).nonzero().flatten().tolist() + [batch["input_ids"].shape[1]]
+    assert len(starts) >= 3  # at least two conversations in the row
+    model = trainer.model.eval()
+    with torch.no_grad():
+        packed = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits
+        for start, end in zip(starts, starts[1:], strict=False):
+            alone = model(input_ids=batch["input_ids"][:, start:end]).logits
+            assert torch.allclose(packed[:, start:end], alone, atol=1e-4), (kernel, start, end)
+
+
 def test_a_frozen_adapter_stops_training_with_a_reason(tmp_path):
     # lora_dropout 1.0 drops every input of the adapter: its gradients are exactly zero.
     training, run = tiny(tmp_path, "train.max_steps=10", "train.lora_dropout=1.0")
