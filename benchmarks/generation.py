@@ -24,13 +24,13 @@ def make_adapters(model_path: str, count: int, folder: Path) -> dict[str, str]:
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
+    from harness.config import LORA_TARGETS
+
     adapters = {}
     for index in range(count):
         torch.manual_seed(index)
         model = get_peft_model(AutoModelForCausalLM.from_pretrained(model_path),
-                               LoraConfig(r=16, lora_alpha=32, init_lora_weights=False,
-                                          target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
-                                                          "down_proj"]))
+                               LoraConfig(r=16, lora_alpha=32, init_lora_weights=False, target_modules=list(LORA_TARGETS)))
         model.save_pretrained(folder / f"a{index}")
         adapters[f"a{index}"] = str(folder / f"a{index}")
     return adapters

@@ -46,9 +46,10 @@ sys.path.insert(0, str(HERE))
 
 from sft_lengths import SOLUTIONS_PY_ROWS, draw  # noqa: E402  (beside this file)
 
+from harness.config import LORA_TARGETS  # noqa: E402  (the recipe's seven projections)
+
 H200_BF16_DENSE_FLOPS = 989.4e12  # NVIDIA H200 SXM datasheet, bf16 dense (no sparsity)
 SEED_EPOCH_MINUTES = 26.0  # the seed's reported time for one epoch of solutions_py, on one AMD MI300X
-LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
 @dataclass(frozen=True)
