@@ -66,19 +66,20 @@ class Plan:
     gen_tokens: int
     dtype: str
     e2e_overrides: tuple[str, ...]
-    timeouts_s: tuple[int, int, int]  # training, generation, end to end
+    budget_s: int  # every step together: a step that would start past it is skipped, and timeouts shrink to fit
+    variant_s: int  # at most, per training variant
 
 
 PLANS = {
     "gpu": Plan(tiny=False, train_steps=6, train_batch=None, max_length=None,
                 variants="seed,project,packed-sdpa,packed-flex,packed-fa2", gen_problems=1, gen_samples=8,
-                gen_tokens=1024, dtype="bfloat16", e2e_overrides=(), timeouts_s=(240, 120, 180)),
+                gen_tokens=1024, dtype="bfloat16", e2e_overrides=(), budget_s=540, variant_s=100),
     "dry-run": Plan(tiny=True, train_steps=1, train_batch=2, max_length=1024, variants="seed,packed-sdpa",
                     gen_problems=1, gen_samples=2, gen_tokens=8, dtype="float32",
                     e2e_overrides=("model.dtype=float32", "train.max_steps=2", "train.max_length=1024",
                                    "generation.max_new_tokens=16", "eval.max_problems=2", "eval.seen_problems=1",
                                    "eval.workers=2"),
-                    timeouts_s=(240, 120, 240)),
+                    budget_s=590, variant_s=120),
 }
 
 
@@ -90,6 +91,7 @@ def main() -> None:
                         help="recorded length distribution (benchmarks/sft_lengths.py record); default: every row at "
                              "max_length")
     parser.add_argument("--work", type=Path, default=None, help="folder for the model and the run (default: a temp dir)")
+    parser.add_argument("--budget-s", type=int, default=None, help="seconds for every step together (default: the plan's)")
     args = parser.parse_args()
     if args.lengths is not None and not args.lengths.is_file():
         parser.error(f"--lengths: {args.lengths}: no such file")
@@ -97,15 +99,15 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     work = args.work or Path(tempfile.mkdtemp(prefix="gpu-check-"))
     figures: dict = {"benchmark": "gpu", "date": datetime.date.today().isoformat(), "plan": asdict(plan)}
-    check = Check(figures, args.out)
+    check = Check(figures, args.out, args.budget_s or plan.budget_s)
     check.step("environment", environment)
     check.step("peak", measured_peak)
     model = work / "model"
     check.step("model", lambda: built_model(model, plan.tiny))
-    check.step("training", lambda: training(model, plan, args.lengths, figures, args.out))
-    check.step("generation", lambda: generation(model, plan, args.out))
-    check.step("end_to_end", lambda: end_to_end(model, plan, work / "run", args.out))
-    check.step("gpu_tests", lambda: gpu_tests(args.out))
+    check.step("training", lambda: training(model, plan, args.lengths, check))
+    check.step("generation", lambda: generation(model, plan, check))
+    check.step("end_to_end", lambda: end_to_end(model, plan, work / "run", check))
+    check.step("gpu_tests", lambda: gpu_tests(check))
     (args.out / "gpu.json").write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
     failed = [name for name, value in figures.items() if isinstance(value, dict) and "failed" in value]
@@ -117,20 +119,42 @@ def main() -> None:
 
 
 class Check:
-    """Runs steps into one figures dict: each timed, an exception kept as one line."""
+    """Runs steps into one figures dict under one time budget: each timed, an exception kept as one line.
 
-    def __init__(self, figures: dict, out: Path) -> None:
+    gpu.json is rewritten after every step (and every training variant), so what ran survives a kill.
+    """
+
+    def __init__(self, figures: dict, out: Path, budget_s: int) -> None:
         self.figures, self.out = figures, out
+        self.deadline = time.monotonic() + budget_s
+
+    def left(self, cap: int) -> int:
+        """Seconds a subprocess may take: at most `cap`, never past the budget."""
+        return max(1, min(cap, int(self.deadline - time.monotonic())))
 
     def step(self, name: str, run: Callable[[], dict]) -> None:
         started = time.perf_counter()
-        try:
-            value = run()
-        except Exception as exc:  # noqa: BLE001 - recorded, and the next step still runs
-            value = {"failed": f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"}
+        if time.monotonic() >= self.deadline:
+            value = {"skipped": "the check's time budget was spent"}
+        else:
+            try:
+                value = run()
+            except Exception as exc:  # noqa: BLE001 - recorded, and the next step still runs
+                text = str(exc).strip()
+                value = {"failed": f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}"}
         value["step_s"] = round(time.perf_counter() - started, 1)
+        self.save(name, value)
+
+    def log(self, title: str) -> Path:
+        """The one log of every step (few files come back from the GPU machine), a header for the next part appended."""
+        path = self.out / "steps.log"
+        with path.open("a") as handle:
+            handle.write(f"==== {title}\n")
+        return path
+
+    def save(self, name: str, value: dict) -> None:
         self.figures[name] = value
-        (self.out / "gpu.json").write_text(json.dumps(self.figures, indent=2) + "\n")  # what ran survives a kill
+        (self.out / "gpu.json").write_text(json.dumps(self.figures, indent=2) + "\n")
 
 
 def environment() -> dict:
@@ -190,46 +214,53 @@ def lora_parameters(config: dict, rank: int) -> int:
     return config["num_hidden_layers"] * rank * sum(a + b for a, b in (shapes[t] for t in LORA_TARGETS))
 
 
-def training(model: Path, plan: Plan, lengths: Path | None, figures: dict, out: Path) -> dict:
-    """benchmarks/training.py on the reference recipe; each measured variant gains MFU and a projected epoch."""
+def training(model: Path, plan: Plan, lengths: Path | None, check: Check) -> dict:
+    """benchmarks/training.py on the reference recipe, one variant per process and time limit.
+
+    Each measured variant gains MFU and the projected time of one epoch of solutions_py.
+    """
+    from training import ratios_to_seed
+
     command = [sys.executable, str(HERE / "training.py"), "--config", str(ROOT / "configs" / "qwen3-0.6b-codeforces.yaml"),
-               "--model", str(model), "--steps", str(plan.train_steps), "--lr", "2e-4", "--variants", plan.variants,
+               "--model", str(model), "--steps", str(plan.train_steps), "--lr", "2e-4",
                "--lengths", str(lengths) if lengths else "max"]
     command += ["--batch", str(plan.train_batch)] if plan.train_batch else []
     command += ["--max-length", str(plan.max_length)] if plan.max_length else []
-    result = _run(command, out / "training.log", plan.timeouts_s[0])
-    max_length = plan.max_length or 4096
-    epoch_lengths, source = draw(SOLUTIONS_PY_ROWS, max_length, lengths)
-    epoch_tokens = sum(epoch_lengths)
-    made = figures.get("model", {})
-    n_base = made.get("parameters", 0)
-    n_lora = made.get("lora_parameters_r16", 0)
-    peak = figures.get("peak", {}).get("matmul_bf16_tflops")
-    for variant in result["variants"].values():
-        if "tokens_per_s" not in variant:
-            continue
-        rate = variant["tokens_per_s"]
-        variant["mfu_6n"] = round(6 * (n_base + n_lora) * rate / H200_BF16_DENSE_FLOPS, 4)
-        variant["mfu_4n"] = round((4 * n_base + 6 * n_lora) * rate / H200_BF16_DENSE_FLOPS, 4)
-        if peak:
-            variant["mfu_6n_of_measured_peak"] = round(6 * (n_base + n_lora) * rate / (peak * 1e12), 4)
-        epoch_min = epoch_tokens / rate / 60
-        variant["projected_epoch_min"] = round(epoch_min, 1)
-        variant["projected_epoch_vs_seed_mi300x"] = round(epoch_min / SEED_EPOCH_MINUTES, 3)
-    result["epoch"] = {"rows": SOLUTIONS_PY_ROWS, "tokens": epoch_tokens, "lengths": source,
-                       "seed_reported_min_mi300x": SEED_EPOCH_MINUTES}
-    result["mfu_counts"] = {"n_base": n_base, "n_lora": n_lora, "peak_flops": H200_BF16_DENSE_FLOPS}
+    epoch_lengths, source = draw(SOLUTIONS_PY_ROWS, plan.max_length or 4096, lengths)
+    made, peak = check.figures.get("model", {}), check.figures.get("peak", {}).get("matmul_bf16_tflops")
+    n_base, n_lora = made.get("parameters", 0), made.get("lora_parameters_r16", 0)
+    result: dict = {"variants": {}, "epoch": {"rows": SOLUTIONS_PY_ROWS, "tokens": sum(epoch_lengths), "lengths": source,
+                                              "seed_reported_min_mi300x": SEED_EPOCH_MINUTES},
+                    "mfu_counts": {"n_base": n_base, "n_lora": n_lora, "peak_flops": H200_BF16_DENSE_FLOPS}}
+    for name in plan.variants.split(","):
+        try:
+            variant = _run([*command, "--variants", name], check.log(f"training {name}"),
+                           check.left(plan.variant_s))["variants"][name]
+        except RuntimeError as exc:
+            variant = {"failed": str(exc)}
+        if "tokens_per_s" in variant:
+            rate = variant["tokens_per_s"]
+            variant["mfu_6n"] = round(6 * (n_base + n_lora) * rate / H200_BF16_DENSE_FLOPS, 4)
+            variant["mfu_4n"] = round((4 * n_base + 6 * n_lora) * rate / H200_BF16_DENSE_FLOPS, 4)
+            if peak:
+                variant["mfu_6n_of_measured_peak"] = round(6 * (n_base + n_lora) * rate / (peak * 1e12), 4)
+            epoch_min = sum(epoch_lengths) / rate / 60
+            variant["projected_epoch_min"] = round(epoch_min, 1)
+            variant["projected_epoch_vs_seed_mi300x"] = round(epoch_min / SEED_EPOCH_MINUTES, 3)
+        result["variants"][name] = variant
+        result["ratios_to_seed"] = ratios_to_seed(result["variants"])
+        check.save("training", result)
     return result
 
 
-def generation(model: Path, plan: Plan, out: Path) -> dict:
+def generation(model: Path, plan: Plan, check: Check) -> dict:
     command = [sys.executable, str(HERE / "generation.py"), "--engines", "transformers", "--model", str(model),
                "--adapters", "1", "--problems", str(plan.gen_problems), "--samples", str(plan.gen_samples),
                "--tokens", str(plan.gen_tokens), "--dtype", plan.dtype]
-    return _run(command, out / "generation.log", plan.timeouts_s[1])
+    return _run(command, check.log("generation"), check.left(150))
 
 
-def end_to_end(model: Path, plan: Plan, run_dir: Path, out: Path) -> dict:
+def end_to_end(model: Path, plan: Plan, run_dir: Path, check: Check) -> dict:
     """`harness run --train --eval` on the built model; its headline, verdicts, peak memory and engine settings."""
     from sandboxes.bwrap import bwrap_available
 
@@ -240,10 +271,9 @@ def end_to_end(model: Path, plan: Plan, run_dir: Path, out: Path) -> dict:
                "--set", f"model.name_or_path={model}", *sandbox]
     for override in plan.e2e_overrides:
         command += ["--set", override]
-    log = out / "end_to_end.log"
+    out, log = check.out, check.log("end to end")
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                          timeout=plan.timeouts_s[2], check=False)
+    done = _logged(command, log, check.left(240))
     figures: dict = {"seconds": round(time.perf_counter() - started, 1), "exit_code": done.returncode,
                      "sandbox": "process (bubblewrap cannot run here: " + why_not + ")" if why_not else "bwrap"}
     report = run_dir / "report.md"
@@ -267,11 +297,11 @@ def end_to_end(model: Path, plan: Plan, run_dir: Path, out: Path) -> dict:
     return figures
 
 
-def gpu_tests(out: Path) -> dict:
+def gpu_tests(check: Check) -> dict:
     """`pytest -m gpu`: the suite's tests that need the device; pytest's summary line."""
-    log = out / "gpu_tests.log"
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "gpu", "-p", "no:cacheprovider", "tests"],
-                          cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, timeout=300, check=False)
+    log = check.log("gpu tests")
+    done = _logged([sys.executable, "-m", "pytest", "-q", "-m", "gpu", "-p", "no:cacheprovider", "tests"], log,
+                   check.left(120))
     summary = _last_line(log)
     if done.returncode not in (0, 5):  # 5: none collected
         raise RuntimeError(f"pytest -m gpu exited {done.returncode}: {summary}")
@@ -290,12 +320,30 @@ def _verdicts(run_dir: Path) -> dict:
 
 
 def _run(command: list[str], log: Path, timeout: int) -> dict:
-    """Run a benchmark script; its JSON (the last `{`-block of stdout), its stderr in `log`."""
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
-    log.write_text(done.stderr)
+    """Run a benchmark script; its JSON (from the first `{` of stdout), its stderr in `log`."""
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        _append(log, exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr or "")
+        raise RuntimeError(f"{Path(command[1]).name} timed out after {timeout} s") from None
+    _append(log, done.stderr)
     if done.returncode:
         raise RuntimeError(f"{Path(command[1]).name} exited {done.returncode}: {_last_line(log)}")
     return json.loads(done.stdout[done.stdout.index("{"):])
+
+
+def _logged(command: list[str], log: Path, timeout: int) -> subprocess.CompletedProcess:
+    """Run a command with stdout and stderr into `log`; a timeout is a one-line error."""
+    with log.open("a") as handle:
+        try:
+            return subprocess.run(command, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"{' '.join(command[1:3])} timed out after {timeout} s") from None
+
+
+def _append(log: Path, text: str) -> None:
+    with log.open("a") as handle:
+        handle.write(text)
 
 
 def _last_line(log: Path) -> str:

@@ -179,6 +179,12 @@ def main() -> None:
 
 def summarise(args: argparse.Namespace, results: dict[str, dict]) -> dict:
     """The variants and each measured one's ratios to `seed`."""
+    return {"benchmark": "training", "model": args.model, "config": str(args.config), "lengths": args.lengths,
+            "device": "cuda" if _cuda() else "cpu", "variants": results, "ratios_to_seed": ratios_to_seed(results)}
+
+
+def ratios_to_seed(results: dict[str, dict]) -> dict[str, dict]:
+    """Each measured variant's tokens/s, peak memory and real tokens per step over the `seed` variant's."""
     seed = results.get("seed", {})
     ratios = {}
     for name, figures in results.items():
@@ -189,8 +195,7 @@ def summarise(args: argparse.Namespace, results: dict[str, dict]) -> dict:
                         "real_tokens_per_step": round(figures["real_tokens"] / seed["real_tokens"], 3)}
         if "peak_gpu_allocated_mb" in figures:
             ratios[name]["peak_gpu_allocated"] = round(figures["peak_gpu_allocated_mb"] / seed["peak_gpu_allocated_mb"], 3)
-    return {"benchmark": "training", "model": args.model, "config": str(args.config), "lengths": args.lengths,
-            "device": "cuda" if _cuda() else "cpu", "variants": results, "ratios_to_seed": ratios}
+    return ratios
 
 
 def _cuda() -> bool:

@@ -71,7 +71,20 @@ def test_the_dry_run_runs_every_step_and_reports_each_figure(tmp_path):
     assert {label: sum(counts.values()) for label, counts in run["verdicts"].items()} == {"base": 6, "adapter": 6}
     assert run["training_last_step"]["step"] == 2
     assert (out / "report.md").read_text().startswith("# Evaluation report")
+    assert sorted(p.name for p in out.iterdir()) == ["gpu.json", "report.md", "steps.log"]  # few files come back
     assert "skipped" in figures["gpu_tests"]["summary"]  # the gpu tier, run for real only where there is one
+
+
+def test_a_step_past_the_time_budget_is_recorded_and_the_check_still_writes_its_json(tmp_path):
+    out = tmp_path / "out"
+    done = subprocess.run([str(REPO / "benchmarks" / "gpu.sh"), "--dry-run", str(out), "--budget-s", "8",
+                           "--work", str(tmp_path / "work")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "gpu check: steps failed:" in done.stderr
+    figures = json.loads((out / "gpu.json").read_text())
+    assert figures["environment"]["cuda"] is False  # what fitted in the budget ran
+    training = figures["training"]  # its variants were cut off by the budget, or it never started
+    assert "skipped" in training or all(" timed out after " in v["failed"] for v in training["variants"].values())
+    assert figures["gpu_tests"] == {"skipped": "the check's time budget was spent", "step_s": 0.0}
 
 
 def test_the_mfu_parameter_counts_are_qwen3_0_6b_and_its_lora_as_peft_builds_them():
