@@ -46,9 +46,10 @@ sys.path.insert(0, str(HERE))
 
 from sft_lengths import SOLUTIONS_PY_ROWS, draw  # noqa: E402  (beside this file)
 
-from harness.config import LORA_TARGETS  # noqa: E402  (the recipe's seven projections)
+from harness.config import LORA_TARGETS, load_config  # noqa: E402  (the recipe's seven projections; its config)
 
 H200_BF16_DENSE_FLOPS = 989.4e12  # NVIDIA H200 SXM datasheet, bf16 dense (no sparsity)
+RECIPE = ROOT / "configs" / "qwen3-0.6b-codeforces.yaml"  # the reference recipe the training step runs
 SEED_EPOCH_MINUTES = 26.0  # the seed's reported time for one epoch of solutions_py, on one AMD MI300X
 
 
@@ -83,7 +84,7 @@ PLANS = {
 }
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="folder for gpu.json and the steps' logs")
     parser.add_argument("--dry-run", action="store_true", help="every step on the CPU at tiny sizes")
@@ -201,7 +202,8 @@ def built_model(target: Path, tiny: bool) -> dict:
 
     build(target, tiny=tiny)
     made = json.loads((target / "built.json").read_text())
-    made["lora_parameters_r16"] = lora_parameters(json.loads((target / "config.json").read_text()), 16)
+    made["lora_rank"] = load_config(RECIPE).train.lora_r  # the rank the training step trains
+    made["lora_parameters"] = lora_parameters(json.loads((target / "config.json").read_text()), made["lora_rank"])
     return made
 
 
@@ -221,14 +223,14 @@ def training(model: Path, plan: Plan, lengths: Path | None, check: Check) -> dic
     """
     from training import ratios_to_seed
 
-    command = [sys.executable, str(HERE / "training.py"), "--config", str(ROOT / "configs" / "qwen3-0.6b-codeforces.yaml"),
+    command = [sys.executable, str(HERE / "training.py"), "--config", str(RECIPE),
                "--model", str(model), "--steps", str(plan.train_steps), "--lr", "2e-4",
                "--lengths", str(lengths) if lengths else "max"]
     command += ["--batch", str(plan.train_batch)] if plan.train_batch else []
     command += ["--max-length", str(plan.max_length)] if plan.max_length else []
     epoch_lengths, source = draw(SOLUTIONS_PY_ROWS, plan.max_length or 4096, lengths)
     made, peak = check.figures.get("model", {}), check.figures.get("peak", {}).get("matmul_bf16_tflops")
-    n_base, n_lora = made.get("parameters", 0), made.get("lora_parameters_r16", 0)
+    n_base, n_lora = made.get("parameters", 0), made.get("lora_parameters", 0)
     result: dict = {"variants": {}, "epoch": {"rows": SOLUTIONS_PY_ROWS, "tokens": sum(epoch_lengths), "lengths": source,
                                               "seed_reported_min_mi300x": SEED_EPOCH_MINUTES},
                     "mfu_counts": {"n_base": n_base, "n_lora": n_lora, "peak_flops": H200_BF16_DENSE_FLOPS}}
