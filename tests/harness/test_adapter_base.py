@@ -12,7 +12,7 @@ from harness.adapters import evaluated_base, with_adapters_base
 from harness.config import given_keys, load_config
 from harness.errors import ConfigError, DataError
 from harness.pipeline import checkpoint_labels
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, call_cli
 from tests.harness.test_cli_errors import assert_one_line_error
 
 
@@ -105,7 +105,7 @@ def test_a_builtin_base_trained_in_another_cache_is_rebuilt_by_its_builtin_name(
 
 def test_cli_mismatch_is_one_line_and_writes_nothing(tmp_path, base_dir):
     path = adapter(tmp_path / "adapter", str(base_dir))
-    result = run_cli("eval", "--adapter", str(path), "--set", "model.name_or_path=Qwen/Qwen3-0.6B", "--out",
+    result = call_cli("eval", "--adapter", str(path), "--set", "model.name_or_path=Qwen/Qwen3-0.6B", "--out",
                      str(tmp_path / "r"))
     assert_one_line_error(result, "Qwen/Qwen3-0.6B", str(base_dir), "adapter_config.json")
     assert not (tmp_path / "r").exists()

@@ -7,7 +7,7 @@ import pytest
 
 from harness.problems.bundled import load_bundled
 from harness.prompts import training_messages
-from tests.conftest import run_cli
+from tests.conftest import call_cli, run_cli
 
 PROBLEMS = load_bundled()
 
@@ -48,7 +48,7 @@ def test_problems_verify_reports_a_misjudged_solution(tmp_path, sum_package):
     (submissions / "accepted" / "sum.py").write_text("a, b = map(int, input().split())\nprint(a + b)\n")
     (submissions / "wrong_answer" / "lucky.py").write_text("print(3)\n")  # right on the sample only
     (submissions / "wrong_answer" / "too_kind.py").write_text("a, b = map(int, input().split())\nprint(abs(a + b))\n")
-    result = run_cli("problems", "verify", str(sum_package), "--json")
+    result = call_cli("problems", "verify", str(sum_package), "--json")
     report = json.loads(result.stdout)
     assert result.returncode == 1 and report["reference_ac"] == 1 and report["wrong_rejected"] == 1
     assert report["failed"] == [{"id": "kattis/sum", "solution": "wrong-2", "verdict": "AC", "detail": ""}]

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import make_package, run_cli
+from tests.conftest import call_cli, make_package
 
 CORRECT = "a, b = map(int, input().split())\nprint(a + b)\n"
 
@@ -14,7 +14,7 @@ CORRECT = "a, b = map(int, input().split())\nprint(a + b)\n"
 def judge_json(tmp_path, package, source, *extra):
     solution = tmp_path / "solution.py"
     solution.write_text(source)
-    result = run_cli("judge", str(solution), str(package), "--json", *extra)
+    result = call_cli("judge", str(solution), str(package), "--json", *extra)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -58,7 +58,7 @@ def test_float_tolerance_from_validator_flags(tmp_path):
 
 
 def test_missing_solution_is_one_line_exit_2(tmp_path, sum_package):
-    result = run_cli("judge", str(tmp_path / "nope.py"), str(sum_package))
+    result = call_cli("judge", str(tmp_path / "nope.py"), str(sum_package))
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "nope.py" in result.stderr
 
@@ -66,7 +66,7 @@ def test_missing_solution_is_one_line_exit_2(tmp_path, sum_package):
 def test_not_a_package_is_one_line_exit_2(tmp_path):
     solution = tmp_path / "s.py"
     solution.write_text(CORRECT)
-    result = run_cli("judge", str(solution), str(tmp_path / "missing"))
+    result = call_cli("judge", str(solution), str(tmp_path / "missing"))
     assert result.returncode == 2 and "missing" in result.stderr and result.stderr.strip().count("\n") == 0
 
 
@@ -75,7 +75,7 @@ def test_cpp_solution_is_recognised_by_its_extension(tmp_path, sum_package):
     solution = tmp_path / "sum.cpp"
     solution.write_text("#include <cstdio>\nint main() { long long a, b; scanf(\"%lld %lld\", &a, &b);"
                         " printf(\"%lld\\n\", a + b); }\n")
-    report = json.loads(run_cli("judge", str(solution), str(sum_package), "--json").stdout)
+    report = json.loads(call_cli("judge", str(solution), str(sum_package), "--json").stdout)
     assert report["verdict"] == "AC" and report["language"] == "cpp"
 
 
@@ -125,6 +125,6 @@ def test_every_verdict_from_a_package(tmp_path, name, source, verdict):
                            yaml_text="name: Sum\nlimits:\n  memory: 64\n", timelimit=0.5)
     solution = tmp_path / name
     solution.write_text(source)
-    result = run_cli("judge", str(solution), str(package), "--json", "--no-rerun-tle")
+    result = call_cli("judge", str(solution), str(package), "--json", "--no-rerun-tle")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["verdict"] == verdict

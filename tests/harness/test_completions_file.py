@@ -8,7 +8,7 @@ from harness.problems.bundled import load_bundled
 from harness.rundir import RunDir
 from judges import Verdict
 from reports.records import ResultRecord
-from tests.conftest import run_cli
+from tests.conftest import call_cli, run_cli
 from tests.harness.test_cli_errors import assert_one_line_error
 
 PROBLEMS = load_bundled()[:3]
@@ -36,15 +36,15 @@ def good_lines():
     return lines
 
 
-def eval_file(path, out, *extra):
-    return run_cli("eval", "--completions", str(path), "--config", "configs/test-tiny.yaml", "--out", str(out), "--quiet",
+def eval_file(path, out, *extra, cli=call_cli):
+    return cli("eval", "--completions", str(path), "--config", "configs/test-tiny.yaml", "--out", str(out), "--quiet",
                    "--set", "eval.k=[1,2]", *extra)
 
 
 @pytest.mark.slow
 def test_completions_file_is_judged_scored_and_reported(tmp_path):
     out = tmp_path / "run"
-    result = eval_file(write_lines(tmp_path / "c.jsonl", good_lines()), out)
+    result = eval_file(write_lines(tmp_path / "c.jsonl", good_lines()), out, cli=run_cli)
     assert result.returncode == 0, result.stderr[-2000:]
     verdicts = {label: [r.verdict for r in RunDir(out).results(label).records(ResultRecord)]
                 for label in ("base", "api-model")}
@@ -86,5 +86,5 @@ def test_a_duplicate_sample_names_both_lines(tmp_path):
 
 def test_completions_with_adapters_is_refused(tmp_path):
     path = write_lines(tmp_path / "c.jsonl", good_lines())
-    result = run_cli("eval", "--completions", str(path), "--adapter", str(tmp_path), "--out", str(tmp_path / "r"))
+    result = call_cli("eval", "--completions", str(path), "--adapter", str(tmp_path), "--out", str(tmp_path / "r"))
     assert_one_line_error(result, "--completions")

@@ -128,7 +128,7 @@ def test_checkpoint_sweep_sits_on_the_training_step_axis(tmp_path):
 
 
 def test_compare_pairs_the_same_label_across_runs(fixture_run, tmp_path):
-    from tests.conftest import run_cli
+    from tests.conftest import call_cli
 
     other = tmp_path / "other-run"
     shutil.copytree(fixture_run, other)
@@ -136,7 +136,7 @@ def test_compare_pairs_the_same_label_across_runs(fixture_run, tmp_path):
     for entry in summary["labels"]["adapter"]["per_problem"].values():
         entry["c"] = entry["n"]  # the other run's adapter solves everything
     (other / "eval" / "summary.json").write_text(json.dumps(summary))
-    result = run_cli("compare", str(fixture_run), str(other), "--out", str(tmp_path / "cmp"))
+    result = call_cli("compare", str(fixture_run), str(other), "--out", str(tmp_path / "cmp"))
     assert result.returncode == 0, result.stderr
     data = json.loads((tmp_path / "cmp" / "compare.json").read_text())
     adapter = [c for c in data["comparisons"] if c["label"] == "adapter" and c["metric"] == "pass@1"]
@@ -144,7 +144,7 @@ def test_compare_pairs_the_same_label_across_runs(fixture_run, tmp_path):
     assert adapter and abs(adapter[0]["difference"] - (1 - before["estimate"])) < 1e-9 and adapter[0]["b"] == "other-run"
     assert "Paired differences" in (tmp_path / "cmp" / "compare.md").read_text()
     assert 'id="paired"' in (tmp_path / "cmp" / "compare.html").read_text()
-    missing = run_cli("compare", str(fixture_run), str(tmp_path / "nowhere"))
+    missing = call_cli("compare", str(fixture_run), str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "summary.json not found" in missing.stderr
 
 
