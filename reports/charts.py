@@ -13,6 +13,8 @@ import json
 from collections.abc import Callable
 from typing import TypeVar
 
+from judges import Verdict
+
 F = TypeVar("F", bound=Callable[..., str | None])
 
 TRAINING_SERIES = (
@@ -98,8 +100,9 @@ def training_chart(metrics: list[dict], sweep: list[tuple[int, float, float, flo
     return _svg(fig)
 
 
-VERDICT_COLOURS = {"AC": "#2e9e5b", "WA": "#d9534f", "TLE": "#f0ad4e", "MLE": "#c77c02", "OLE": "#9c6ade",
-                   "RE": "#a94442", "CE": "#6f42c1", "NO_CODE": "#98a2b3", "IE": "#344054"}
+VERDICT_COLOURS: dict[str, str] = {
+    Verdict.AC: "#2e9e5b", Verdict.WA: "#d9534f", Verdict.TLE: "#f0ad4e", Verdict.MLE: "#c77c02", Verdict.OLE: "#9c6ade",
+    Verdict.RE: "#a94442", Verdict.CE: "#6f42c1", Verdict.NO_CODE: "#98a2b3", Verdict.IE: "#344054"}
 MIN_SCORE_AXIS = 0.10  # a run that solves nothing still gets a readable 0..10% axis, not 0..0.1%
 HEADROOM = 1.18  # room above the highest bar for its value label
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from judges import Verdict
 from reports import charts, sections
 from reports.headline import gap_sentence, headline_sentence
 from reports.pages import PAGE_DIR, page_names
 from reports.rundata import RunData
 from reports.tables import Cell, Table, header, num, text
 
-VERDICT_ORDER = ["AC", "WA", "TLE", "MLE", "OLE", "RE", "CE", "NO_CODE", "IE"]
+VERDICT_ORDER = [verdict.value for verdict in Verdict]  # the enum's order: AC first, the failures after
 WORDS = {"better": "yes", "worse": "no (worse)", "cannot tell": "cannot tell at this sample size",
          "no difference": "no difference"}
 

@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from judges import Verdict
 from reports.html import render_to
 from reports.records import CompletionRecord, ResultRecord
 from reports.rundata import JournalReader, RunData
@@ -67,16 +68,17 @@ def problem_page(data: RunData, pid: str, entries: dict[str, list], reader: Jour
     info = data.problems.get(pid, {})
     labels = []
     for label in data.labels:
-        views = []
+        views, results = [], []
         for sample, judged, generated in entries.get(label, []):
             result = reader.record(data.journal(label, "results"), judged.offset, ResultRecord) if judged else None
             completion = (reader.record(data.journal(label, "completions"), generated.offset, CompletionRecord)
                           if generated else None)
             views.append(_sample_view(label, result, completion, sample))
+            results.append(result)
         if views:
-            solved = sum(v["verdict"] == "AC" for v in views)
+            solved = sum(result is not None and result.verdict is Verdict.AC for result in results)
             labels.append({"label": label, "samples": views, "solved": solved,
-                           "judged": sum(v["verdict"] != "pending" for v in views)})
+                           "judged": sum(result is not None for result in results)})
     return {"id": pid, "title": info.get("title") or pid, "rating": info.get("rating"), "tags": info.get("tags", []),
             "set": info.get("set"), "statement": info.get("statement", ""), "labels": labels}
 
