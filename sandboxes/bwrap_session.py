@@ -26,6 +26,7 @@ from sandboxes.bwrap_command import bwrap_argv, explain
 from sandboxes.cgroups import Cgroup, MemoryCgroup
 from sandboxes.process import OutputDrain, feed_stdin_in_background, make_execution, read_private, write_private
 from sandboxes.result import Execution, Limits, SandboxError
+from sandboxes.spawn import ChildSetup, start
 
 _START_TIMEOUT_S = 10.0
 _STOP_TIMEOUT_S = 5.0
@@ -34,27 +35,16 @@ _DRAIN_GRACE_S = 0.5
 _CGROUP_SLACK_MB = 8
 
 
-def _prepare_child(uid: int, processes: int, cgroups: Sequence[Cgroup]):
-    """What the bwrap process does before exec: join the cgroups, shield itself from the OOM killer, demote."""
-    def apply() -> None:
-        for cgroup in cgroups:
-            cgroup.join()
-        resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY,) * 2)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if os.geteuid() == 0:
-            try:  # inherited by bwrap and the runner; their children raise their own to 1000
-                fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
-                os.write(fd, b"-1000")
-                os.close(fd)
-            except OSError:
-                pass
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-        # Per-uid: real only for a uid of its own (root ignores it).
-        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+def _child_setup(uid: int, processes: int, cgroups: Sequence[Cgroup]) -> ChildSetup:
+    """What the bwrap process does before bwrap runs: join the cgroups, shield itself from the OOM killer, demote.
 
-    return apply
+    As root only, the last two; the OOM shield is inherited by bwrap and the runner, whose children
+    raise their own score to 1000. The process limit is per uid: real only for a uid of its own.
+    """
+    root = os.geteuid() == 0
+    return ChildSetup(rlimits=((resource.RLIMIT_STACK, resource.RLIM_INFINITY, resource.RLIM_INFINITY),
+                               (resource.RLIMIT_CORE, 0, 0), (resource.RLIMIT_NPROC, processes, processes)),
+                      cgroups=tuple(cgroups), protect_from_oom=root, uid=uid if root else None)
 
 
 def _reap(pid: int | None, patience_s: float = 2.0) -> None:
@@ -130,13 +120,12 @@ class BwrapSession:
                "seccomp": _memfd("harness-seccomp", self.seccomp) if self.seccomp else None,
                "cpu": os.open(self.cpu_cgroup.cpu_usage_file, os.O_RDONLY) if self.cpu_cgroup else None}
         cgroups = [c for c in dict.fromkeys((self.cgroup, self.cpu_cgroup)) if c is not None]  # v2: one and the same
-        prepare = _prepare_child(self.uid, self.limits.processes, cgroups)
+        setup = _child_setup(self.uid, self.limits.processes, cgroups)
         try:
-            self.proc = subprocess.Popen(
-                bwrap_argv(fds, self.limits), cwd="/", env={}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, start_new_session=True, preexec_fn=prepare,
-                pass_fds=tuple(fd for fd in fds.values() if fd is not None), close_fds=True)
-        except (OSError, subprocess.SubprocessError) as exc:
+            self.proc = start(bwrap_argv(fds, self.limits), setup, env={}, cwd="/", stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              pass_fds=[fd for fd in fds.values() if fd is not None])
+        except SandboxError as exc:
             ours.close()
             os.close(info_read)
             raise SandboxError(explain(f"could not start bwrap: {exc}")) from exc

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from sandboxes.cgroups import MemoryCgroup, MemoryController, memory_controller
 from sandboxes.reset import remove_at, remove_tree
-from sandboxes.result import Execution, LimitHit, Limits, Mechanisms, SandboxError
+from sandboxes.result import Execution, LimitHit, Limits, Mechanisms
+from sandboxes.spawn import ChildSetup, start
 
 _MB = 1 << 20
 _DRAIN_GRACE_S = 0.5
@@ -45,20 +46,16 @@ def clean_environment(home: str) -> dict[str, str]:
     }
 
 
-def _rlimit_setter(limits: Limits, address_space: bool = True):
+def _rlimits(limits: Limits, address_space: bool = True) -> tuple[tuple[int, int, int], ...]:
+    """The program's rlimits `(resource, soft, hard)`; memory by address space unless a cgroup counts it."""
     cpu = math.ceil(limits.cpu_time_s) + 1
     memory = limits.memory_mb * _MB
-
-    def apply() -> None:  # runs in the child between fork and exec
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        if address_space:
-            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY,) * 2)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_mb * _MB,) * 2)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files,) * 2)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
+    return ((resource.RLIMIT_CPU, cpu, cpu + 1),
+            *([(resource.RLIMIT_AS, memory, memory)] if address_space else []),
+            (resource.RLIMIT_STACK, resource.RLIM_INFINITY, resource.RLIM_INFINITY),
+            (resource.RLIMIT_FSIZE, limits.file_size_mb * _MB, limits.file_size_mb * _MB),
+            (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
+            (resource.RLIMIT_CORE, 0, 0))
 
 
 def _kill_group(pgid: int) -> None:
@@ -161,7 +158,6 @@ def run_supervised(
     env: Mapping[str, str],
     stdin: bytes,
     limits: Limits,
-    preexec=None,
     pass_fds: Sequence[int] = (),
     cgroup: MemoryCgroup | None = None,
 ) -> Execution:
@@ -171,25 +167,11 @@ def run_supervised(
     count); without, by an address-space rlimit.
     """
     started = time.monotonic()
-    set_limits = _rlimit_setter(limits, address_space=cgroup is None)
     if cgroup is not None:
         cgroup.set_limit(limits.memory_mb)
-
-    def child_setup() -> None:
-        if cgroup is not None:
-            cgroup.join()
-        set_limits()
-        if preexec is not None:
-            preexec()
-
-    try:
-        proc = subprocess.Popen(
-            list(argv), cwd=cwd, env=dict(env), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=child_setup, close_fds=True,
-            pass_fds=tuple(pass_fds),
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise SandboxError(f"could not start {argv[0]}: {exc}") from exc
+    setup = ChildSetup(rlimits=_rlimits(limits, address_space=cgroup is None), cgroups=(cgroup,) if cgroup else ())
+    proc = start(argv, setup, env=env, pass_fds=pass_fds, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE)
     hits = {"wall": False, "output": False}
 
     def on_overflow() -> None:

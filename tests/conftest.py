@@ -25,20 +25,11 @@ sys.dont_write_bytecode = False
 SLOW_FIXTURES = {"smoke_run"}  # fixtures that train or generate: every test using one is slow
 
 
-SANDBOX_FIRST = ("tests/judges/", "tests/sandboxes/")  # see pytest_collection_modifyitems
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that depends on a training or generating fixture `slow`, wherever it lives.
-
-    The judge and sandbox tests run first: each sandbox starts with a fork of this process (the
-    sandbox's child setup rules out vfork), and once torch and vLLM are loaded here (1.7 GB) a fork
-    costs about 70 ms instead of 2 (benchmarks/RESULTS.md), which doubled the HumanEval agreement test.
-    """
+    """Mark every test that depends on a training or generating fixture `slow`, wherever it lives."""
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-    items.sort(key=lambda item: not item.nodeid.startswith(SANDBOX_FIRST))  # stable: the order within each part stays
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
