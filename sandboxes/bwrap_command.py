@@ -44,7 +44,8 @@ def bwrap_argv(fds: dict[str, int | None], limits: Limits) -> list[str]:
     program, or None), "cpu" (the session cgroup's CPU usage file, or None).
     `limits.memory_mb` caps each memory file system: /work, /tmp and /dev/shm.
     """
-    args = [BWRAP, "--unshare-all", "--unshare-user", "--as-pid-1", "--info-fd", str(fds["info"]),
+    # found on the harness's PATH (as the availability check finds it): bwrap itself starts with an empty environment
+    args = [shutil.which(BWRAP) or BWRAP, "--unshare-all", "--unshare-user", "--as-pid-1", "--info-fd", str(fds["info"]),
             "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox"]
     if supports_disable_userns():
         args.append("--disable-userns")

@@ -164,3 +164,13 @@ def test_deep_recursion_with_a_raised_limit_succeeds():
               "def depth(n):\n    return 0 if n == 0 else 1 + depth(n - 1)\nprint(depth(100000))")
     result = run(source, limits=Limits(wall_time_s=5, cpu_time_s=3, memory_mb=512))
     assert result.ok and result.stdout == b"100000\n"
+
+
+def test_bwrap_is_the_one_on_the_harness_path_though_it_starts_with_an_empty_environment(monkeypatch, tmp_path):
+    from sandboxes.bwrap_command import bwrap_argv
+
+    own = tmp_path / "bwrap"  # e.g. unpacked from a .deb beside the harness, as benchmarks/gpu.sh does
+    own.write_text("#!/bin/sh\nexec /usr/bin/bwrap \"$@\"\n")
+    own.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    assert bwrap_argv({"info": 3, "control": 4}, Limits())[0] == str(own)
