@@ -23,6 +23,9 @@ CORPUS_SEED = 20240601  # the corpus's own seed: the model seed changes the init
 # Every reasoning opens in plain words: without it, on an unfamiliar statement the model started writing code
 # right after `<think>` and never closed the block.
 THINK_OPENING = "I read the statement and choose a method."
+READ_ALL = "Reading the whole input at once with sys.stdin is fast, even when there are many lines."
+READ_LINES = "The input is small, so reading it line by line with input() is enough."
+THINK_CLOSING = "I check the method on the example by hand, and then I write the program."
 
 
 class CorpusError(RuntimeError):
@@ -55,12 +58,23 @@ def as_problem(task: Task, number: int):
                    examples=examples, time_limit_s=random.Random(number).choice([1.0, 1.0, 2.0]))
 
 
+def reasoning(task: Task) -> str:
+    """A paragraph: the task restated, the method, how the input is read, then on to the program.
+
+    As long as the bundled problems' traces (about 100 words), so that learning those is learning
+    new content in a familiar shape: with one-sentence reasoning here, a LoRA on 8 bundled
+    conversations taught the model to open reasoning it could not close.
+    """
+    reading = (READ_ALL if "sys.stdin" in task.code else READ_LINES)
+    return " ".join([THINK_OPENING, f"The task: {task.description}", task.think, reading, THINK_CLOSING])
+
+
 def conversation(task: Task, number: int) -> list[dict]:
     """System, user and assistant turns, built by the same functions that build training conversations."""
     from harness.prompts import assistant_answer, generation_messages
 
     prompt = generation_messages(as_problem(task, number))
-    return prompt + [{"role": "assistant", "content": assistant_answer(f"{THINK_OPENING} {task.think}", task.code)}]
+    return prompt + [{"role": "assistant", "content": assistant_answer(reasoning(task), task.code)}]
 
 
 def build_corpus(size: int, seed: int = CORPUS_SEED) -> list[list[dict]]:
