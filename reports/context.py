@@ -153,42 +153,66 @@ def comparison_table(data: RunData) -> Table:
                                        "detectable", "better?", numeric=("p", "problems", "won / lost", "detectable")), rows)
 
 
+SEEN_ROW = " (seen)"  # a seen-problems row of the verdict table and chart: the label, then this
+
+
+def seen_ids(data: RunData) -> set[str]:
+    """The training problems the run also evaluated (eval.seen_problems), scored apart from the held-out ones."""
+    return {pid for pid, info in data.problems.items() if info.get("set") == "seen"}
+
+
 def verdict_counts(data: RunData) -> dict[str, dict[str, int]]:
-    """Label -> verdict -> count, from the journaled results (the latest per completion)."""
+    """Row -> verdict -> count, from the journaled results (the latest per completion).
+
+    Held-out problems under the label, seen (training) problems apart under "label (seen)",
+    so that no row mixes the two, as the scores do not.
+    """
+    seen = seen_ids(data)
     counts: dict[str, dict[str, int]] = {}
-    for label in data.labels:
-        tally = counts.setdefault(label, {})
-        for record in data.results.get(label, []):
-            tally[record.verdict.value] = tally.get(record.verdict.value, 0) + 1
-    return {label: tally for label, tally in counts.items() if tally}
+    for part in ("", SEEN_ROW):
+        for label in data.labels:
+            tally = counts.setdefault(label + part, {})
+            for record in data.results.get(label, []):
+                if (record.problem_id in seen) == bool(part):
+                    tally[record.verdict.value] = tally.get(record.verdict.value, 0) + 1
+    return {row: tally for row, tally in counts.items() if tally}
+
+
+def _scored(data: RunData, row: str) -> dict:
+    """The summary's entry for a verdict row: the label's held-out scores, or its seen ones."""
+    label, seen = (row[: -len(SEEN_ROW)], True) if row.endswith(SEEN_ROW) else (row, False)
+    return (data.summary.get("seen", {}) if seen else data.summary).get("labels", {}).get(label, {})
 
 
 def retries(data: RunData) -> dict[str, int]:
-    """Sandbox failures each label's results survived (summary.json's count, else the journal's)."""
+    """Sandbox failures each row's results survived (summary.json's count, else the journal's)."""
+    seen = seen_ids(data)
     counted = {}
-    for label in data.labels:
-        scored = data.summary.get("labels", {}).get(label, {})
-        counted[label] = scored.get("sandbox_retries", sum(r.sandbox_retries for r in data.results.get(label, [])))
+    for row in verdict_counts(data):
+        label = row.removesuffix(SEEN_ROW)
+        journaled = sum(r.sandbox_retries for r in data.results.get(label, [])
+                        if (r.problem_id in seen) == row.endswith(SEEN_ROW))
+        counted[row] = _scored(data, row).get("sandbox_retries", journaled)
     return counted
 
 
 def verdict_table(data: RunData) -> Table:
-    """Verdict counts (the verdicts that occur), extraction health and, when any, sandbox retries per label."""
+    """Verdict counts (the verdicts that occur), extraction health and, when any, sandbox retries per row."""
     counts = verdict_counts(data)
     order = [v for v in VERDICT_ORDER if any(v in c for c in counts.values())]
     retried = retries(data)
     extra = ["no code", "unclosed <think>", "truncated"] + (["sandbox retries"] if any(retried.values()) else [])
     rows = []
-    for label, tally in counts.items():
-        health = data.summary.get("labels", {}).get(label, {}).get("extraction", {})
-        row = [text(label)] + [Cell(str(tally.get(v, 0)), css=f"num v-{v}" if tally.get(v) else "num") for v in order]
+    for row_name, tally in counts.items():
+        health = _scored(data, row_name).get("extraction", {})
+        row = [text(row_name)] + [Cell(str(tally.get(v, 0)), css=f"num v-{v}" if tally.get(v) else "num") for v in order]
         row += [num(pct(health[k]) if k in health else None) for k in ("no_code", "think_unclosed", "truncated")]
-        rows.append(row + ([num(retried.get(label, 0))] if any(retried.values()) else []))
+        rows.append(row + ([num(retried.get(row_name, 0))] if any(retried.values()) else []))
     return Table("verdict-table", header("label", *order, *extra, numeric=(*order, *extra)), rows)
 
 
 def retries_note(data: RunData) -> str:
-    """A sentence naming the labels whose judging survived sandbox failures; empty when none did."""
+    """A sentence naming the rows whose judging survived sandbox failures; empty when none did."""
     retried = {label: n for label, n in retries(data).items() if n}
     if not retried:
         return ""
@@ -198,8 +222,12 @@ def retries_note(data: RunData) -> str:
 
 
 def problem_table(data: RunData) -> Table:
-    """Per-problem solved counts per label, by difficulty; each title links to the problem's detail page."""
+    """Per-problem solved counts per label, by difficulty; each title links to the problem's detail page.
+
+    With seen (training) problems in the run, a column says which set each problem is in.
+    """
     ids = data.problem_ids()
+    seen = seen_ids(data)
     pages = page_names(ids)
     by_problem: dict[str, dict[str, list[int]]] = {}
     for label, records in data.results.items():
@@ -211,10 +239,12 @@ def problem_table(data: RunData) -> Table:
     for pid in ids:
         info = data.problems.get(pid, {})
         tallies = by_problem.get(pid, {})
-        rows.append([Cell(info.get("title") or pid, href=f"{PAGE_DIR}/{pages[pid]}"), text(pid, "id"), num(info.get("rating"))]
+        rows.append([Cell(info.get("title") or pid, href=f"{PAGE_DIR}/{pages[pid]}"), text(pid, "id"),
+                     *([text("seen" if info.get("set") == "seen" else "held-out")] if seen else []), num(info.get("rating"))]
                     + [num(f"{tallies[label][0]}/{tallies[label][1]}" if label in tallies else None) for label in data.labels])
-    return Table("problem-table", header("problem", "id", "rating", *(f"{label} solved" for label in data.labels),
-                                         numeric=("rating", *(f"{label} solved" for label in data.labels))), rows)
+    solved = tuple(f"{label} solved" for label in data.labels)
+    return Table("problem-table", header("problem", "id", *(["set"] if seen else []), "rating", *solved,
+                                         numeric=("rating", *solved)), rows)
 
 
 def figures(data: RunData, metric: str) -> dict[str, str]:

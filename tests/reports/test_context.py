@@ -187,3 +187,31 @@ def test_the_servers_of_an_endpoint_fleet_get_one_row_in_words(fixture_run):
         assert ("http://a:8000: 11 answered, 0 failed; http://b:8000: 1 answered, 4 failed, "
                 "out of rotation (connection refused)") in text
         assert "{'url'" not in text and "[{" not in text  # no reprs
+
+
+def test_seen_problems_are_counted_and_listed_apart_from_the_held_out_ones(tmp_path):
+    from reports import build_context, load_run
+
+    run = write_run_dir(tmp_path / "run", Shape(problems=6))
+    index = json.loads((run / "eval" / "problems.json").read_text())
+    seen = {p["id"] for p in index["problems"][:2]}
+    for problem in index["problems"]:
+        problem["set"] = "seen" if problem["id"] in seen else "held_out"
+    (run / "eval" / "problems.json").write_text(json.dumps(index))
+    results = {label: [json.loads(line) for line in (run / "eval" / label / "results.jsonl").read_text().splitlines()]
+               for label in ("base", "adapter")}
+
+    context = build_context(load_run(run))
+    rows = {row[0].text: row for row in context["verdicts"].rows}
+    assert list(rows) == ["base", "adapter", "base (seen)", "adapter (seen)"]
+    columns = [cell.text for cell in context["verdicts"].header]
+    for label, records in results.items():
+        for name, part in ((label, [r for r in records if r["problem_id"] not in seen]),
+                           (f"{label} (seen)", [r for r in records if r["problem_id"] in seen])):
+            counted = {column: int(cell.text) for column, cell in zip(columns, rows[name], strict=False)
+                       if column.isupper() and cell.text.isdigit()}
+            assert sum(counted.values()) == len(part) and counted.get("AC", 0) == sum(r["verdict"] == "AC" for r in part)
+    problem_rows = context["problems"].rows
+    set_column = [cell.text for cell in context["problems"].header].index("set")
+    assert {row[1].text for row in problem_rows if row[set_column].text == "seen"} == seen
+    assert sum(row[set_column].text == "held-out" for row in problem_rows) == 4
