@@ -11,7 +11,7 @@ from itertools import groupby
 
 from judges import Verdict
 from reports import charts, sections
-from reports.headline import gap_sentence, headline_sentence
+from reports.headline import gap_sentence, headline_sentence, samples_sentence
 from reports.pages import PAGE_DIR, page_names
 from reports.rundata import RunData
 from reports.tables import Cell, Table, header, num, text
@@ -270,6 +270,7 @@ def build_context(data: RunData) -> dict:
         "notices": sections.notices(data),
         "sentence": headline_sentence(data.summary, primary["label"]) if primary else "",
         "gap_sentence": gap_sentence(data.summary, primary["label"]) if primary else "",
+        "samples_sentence": samples_sentence(data.summary, primary["label"]) if primary else "",
         "answers": answered,
         "no_answer": sections.no_answer(data),
         "headline": score_table("headline-table", data.labels, data.summary, columns),

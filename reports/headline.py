@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+from judges import Verdict
+
 TARGET_GAIN = 0.10  # the gain that "how many problems would be needed" asks about
 MINUS = "\u2212"  # a typographic minus: "−3.1", as in print
 
@@ -145,3 +147,31 @@ def gap_sentence(summary: dict, label: str, baseline: str = "base", metric: str 
     return (f"On {seen_n} training problems it saw, {_who(label)} solved {_count_words(seen_more, baseline)} "
             f"({metric} {_signed(seen_gain)} points); on {held_n} held-out problems, {_count_words(held_more, baseline)} "
             f"({metric} {_signed(held_gain)} points): {meaning}.")
+
+
+def _samples_clause(who: str, scored: dict) -> str:
+    """One label's held-out samples: how many ran on the tests, and why the others did not."""
+    verdicts = scored.get("verdicts", {})
+    total = sum(verdicts.values())
+    no_code, compile_errors = verdicts.get(Verdict.NO_CODE, 0), verdicts.get(Verdict.CE, 0)
+    ran = total - no_code - compile_errors
+    said = f"{_who(who)}'s held-out samples: {ran} of {total} ran on the tests"
+    if ran:
+        accepted = verdicts.get(Verdict.AC, 0)
+        said += f" ({accepted} accepted)" if accepted else " (none accepted)"
+    unclosed = min(round(scored.get("extraction", {}).get("think_unclosed", 0.0) * total), no_code)
+    others = [f"{no_code} held no program" + (f" ({unclosed} inside reasoning that never closed)" if unclosed else "")]
+    others = (others if no_code else []) + ([f"{compile_errors} did not compile"] if compile_errors else [])
+    return said + ("; " + " and ".join(others) if others else "") + "."
+
+
+def samples_sentence(summary: dict, label: str, baseline: str = "base") -> str:
+    """What the held-out samples were, the label's and the base's: the why behind the scores.
+
+    Empty unless both labels have judged held-out samples.
+    """
+    scored = summary.get("labels", {})
+    if not all(sum(scored.get(who, {}).get("verdicts", {}).values()) for who in (label, baseline)):
+        return ""
+    clauses = [_samples_clause(who, scored[who]) for who in (label, baseline)]
+    return " ".join(clause[0].upper() + clause[1:] for clause in clauses)

@@ -38,6 +38,7 @@ def _first_screen(context: dict, assets: str) -> list[str]:
     lines += [""] if lines else []
     lines += ["## Does the adapter beat the base?", ""]
     lines += [f"**{context['sentence']}**", ""] if context["sentence"] else []
+    lines += [context["samples_sentence"], ""] if context["samples_sentence"] else []
     for a in context["answers"]:
         if a["primary"]:
             lines += [f"**{a['question']}: {a['answer']}**  ", a["evidence"], ""]

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from reports.headline import gap_sentence, headline_sentence, problems_needed
+from reports.headline import gap_sentence, headline_sentence, problems_needed, samples_sentence
 from tests.fixtures.rundir import Shape, write_run_dir
 from tests.reports.conftest import rendered
 
@@ -132,3 +132,27 @@ def test_both_reports_print_the_gap_sentence_in_the_seen_section(tmp_path):
     assert said in (run / "report.md").read_text()
     page = (run / "report.html").read_text()
     assert html.unescape(re.search(r'<p id="gap-sentence">(.*?)</p>', page, flags=re.S).group(1)) == said
+
+
+def test_the_samples_sentence_says_how_many_ran_and_why_the_others_did_not():
+    summary = {"labels": {
+        "adapter": {"verdicts": {"NO_CODE": 21, "CE": 11}, "extraction": {"no_code": 21 / 32, "think_unclosed": 20 / 32}},
+        "base": {"verdicts": {"WA": 22, "RE": 3, "CE": 5, "NO_CODE": 2}, "extraction": {"think_unclosed": 0.0}}}}
+    assert samples_sentence(summary, "adapter") == (
+        "The adapter's held-out samples: 0 of 32 ran on the tests; 21 held no program (20 inside reasoning that never "
+        "closed) and 11 did not compile. The base's held-out samples: 25 of 32 ran on the tests (none accepted); 2 held "
+        "no program and 5 did not compile.")
+    summary["labels"]["adapter"]["verdicts"] = {"AC": 3, "WA": 1}
+    assert samples_sentence(summary, "adapter").startswith("The adapter's held-out samples: 4 of 4 ran on the tests "
+                                                           "(3 accepted). The base's")
+    summary["labels"]["adapter"]["verdicts"] = {}  # nothing judged yet: no sentence rather than "0 of 0"
+    assert samples_sentence(summary, "adapter") == ""
+
+
+def test_both_reports_carry_the_samples_sentence(tmp_path):
+    run = rendered(tmp_path / "run", SHAPE, outcome=solves(adapter=3, base=1))
+    said = samples_sentence(json.loads((run / "eval" / "summary.json").read_text()), "adapter")
+    assert said.startswith("The adapter's held-out samples: ") and "The base's held-out samples: " in said
+    assert said in (run / "report.md").read_text()
+    shown = re.search(r'<p id="samples-sentence">(.*?)</p>', (run / "report.html").read_text())
+    assert shown and html.unescape(shown.group(1)) == said
