@@ -4,8 +4,10 @@ a preexec_fn. The child is the same either way, and a step that fails starts not
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -99,3 +101,35 @@ def test_a_missing_program_is_an_error_not_a_run(way, tmp_path):
     relative.chmod(0o755)
     proc = start(["./prog"], ChildSetup(tools=WAYS[way]), env={}, cwd=tmp_path, stdout=subprocess.PIPE)
     assert proc.communicate(timeout=10)[0] == b"here\n"
+
+
+NON_ROOT_CALLER = r"""
+import json, resource, subprocess, sys
+from sandboxes.spawn import ChildSetup, exec_tools, start
+tools = dict(exec_tools()) if sys.argv[1] == "exec" else dict.fromkeys(exec_tools())
+setup = ChildSetup(rlimits=((resource.RLIMIT_NOFILE, 30, 30), (resource.RLIMIT_CORE, 0, 0)), tools=tools)
+child = start(["/usr/bin/python3", "-c", "import os, resource; print(os.getuid(), *resource.getrlimit(resource.RLIMIT_NOFILE))"],
+              setup, env={}, stdout=subprocess.PIPE)
+print(child.communicate(timeout=30)[0].decode().strip())
+"""
+
+
+@pytest.mark.skipif(not ROOT, reason="the suite runs as a non-root user: every other test here is the non-root path")
+@pytest.mark.parametrize("way", WAYS)
+def test_a_harness_that_is_not_root_starts_its_children_the_same_way(way):
+    """As a harness without root would (no uid to give up, no OOM shield): here a root suite demotes the caller.
+
+    The package is copied where the demoted caller can read it, wherever the checkout is.
+    """
+    readable = Path(tempfile.mkdtemp(prefix="harness-spawn-"))
+    try:
+        readable.chmod(0o755)
+        shutil.copytree(Path(__file__).resolve().parents[2] / "sandboxes", readable / "sandboxes",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        caller = subprocess.run(["setpriv", f"--reuid={UID + 1}", f"--regid={UID + 1}", "--clear-groups", "env",
+                                 f"PYTHONPATH={readable}", "PYTHONDONTWRITEBYTECODE=1", SANDBOX_PYTHON, "-c",
+                                 NON_ROOT_CALLER, way], capture_output=True, text=True, timeout=60, cwd="/")
+    finally:
+        shutil.rmtree(readable)
+    assert caller.returncode == 0, caller.stderr
+    assert caller.stdout.split() == [str(UID + 1), "30", "30"]
