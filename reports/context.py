@@ -161,21 +161,27 @@ def seen_ids(data: RunData) -> set[str]:
     return {pid for pid, info in data.problems.items() if info.get("set") == "seen"}
 
 
-def verdict_counts(data: RunData) -> dict[str, dict[str, int]]:
-    """Row -> verdict -> count, from the journaled results (the latest per completion).
+def _row_results(data: RunData) -> dict[str, list]:
+    """Each verdict row's results, in one pass: held-out problems under the label, seen ones under "label (seen)".
 
-    Held-out problems under the label, seen (training) problems apart under "label (seen)",
-    so that no row mixes the two, as the scores do not.
+    Held-out rows first, then seen ones, each in label order; so that no row mixes the two, as the scores do not.
     """
     seen = seen_ids(data)
+    rows: dict[str, list] = {label + part: [] for part in ("", SEEN_ROW) for label in data.labels}
+    for label in data.labels:
+        for record in data.results.get(label, []):
+            rows[label + SEEN_ROW if record.problem_id in seen else label].append(record)
+    return {row: records for row, records in rows.items() if records}
+
+
+def verdict_counts(data: RunData) -> dict[str, dict[str, int]]:
+    """Row -> verdict -> count, from the journaled results (the latest per completion)."""
     counts: dict[str, dict[str, int]] = {}
-    for part in ("", SEEN_ROW):
-        for label in data.labels:
-            tally = counts.setdefault(label + part, {})
-            for record in data.results.get(label, []):
-                if (record.problem_id in seen) == bool(part):
-                    tally[record.verdict.value] = tally.get(record.verdict.value, 0) + 1
-    return {row: tally for row, tally in counts.items() if tally}
+    for row, records in _row_results(data).items():
+        tally = counts.setdefault(row, {})
+        for record in records:
+            tally[record.verdict.value] = tally.get(record.verdict.value, 0) + 1
+    return counts
 
 
 def _scored(data: RunData, row: str) -> dict:
@@ -186,14 +192,8 @@ def _scored(data: RunData, row: str) -> dict:
 
 def retries(data: RunData) -> dict[str, int]:
     """Sandbox failures each row's results survived (summary.json's count, else the journal's)."""
-    seen = seen_ids(data)
-    counted = {}
-    for row in verdict_counts(data):
-        label = row.removesuffix(SEEN_ROW)
-        journaled = sum(r.sandbox_retries for r in data.results.get(label, [])
-                        if (r.problem_id in seen) == row.endswith(SEEN_ROW))
-        counted[row] = _scored(data, row).get("sandbox_retries", journaled)
-    return counted
+    return {row: _scored(data, row).get("sandbox_retries", sum(r.sandbox_retries for r in records))
+            for row, records in _row_results(data).items()}
 
 
 def verdict_table(data: RunData) -> Table:
@@ -240,7 +240,7 @@ def problem_table(data: RunData) -> Table:
         info = data.problems.get(pid, {})
         tallies = by_problem.get(pid, {})
         rows.append([Cell(info.get("title") or pid, href=f"{PAGE_DIR}/{pages[pid]}"), text(pid, "id"),
-                     *([text("seen" if info.get("set") == "seen" else "held-out")] if seen else []), num(info.get("rating"))]
+                     *([text("seen" if pid in seen else "held-out")] if seen else []), num(info.get("rating"))]
                     + [num(f"{tallies[label][0]}/{tallies[label][1]}" if label in tallies else None) for label in data.labels])
     solved = tuple(f"{label} solved" for label in data.labels)
     return Table("problem-table", header("problem", "id", *(["set"] if seen else []), "rating", *solved,
