@@ -63,6 +63,10 @@ class DataConfig:
                        "it are on neither side; empty: no end")
     held_out_fraction: float = _f(0.25, "share of problems held out of training for evaluation")
     max_train_problems: int = _f(0, "train on this many problems of the training side (a seeded sample); 0: all")
+    replay_problems: int = _f(0, "self-replay: this many more problems of the training side (the next of the "
+                              "seeded sample) train with the base model's own sampled answers, which holds "
+                              "the adapter to the base where it learns nothing by heart; needs "
+                              "data.max_train_problems")
     split_seed: int = _f(0, "seed of the train / held-out split")
     contamination: Policy = _f(Policy.REMOVE, "held-out problems whose statements overlap training ones: remove or flag")
     ngram: int = _f(13, "n of the statement n-grams compared by the contamination check")
@@ -258,6 +262,9 @@ def _check(config: RunConfig, errors: list[str]) -> None:
          "data.ngram / data.ngram_threshold: n must be at least 1 and the threshold in (0, 1]"),
         (e.seen_problems >= 0, "eval.seen_problems: must be 0 or more"),
         (d.max_train_problems >= 0, "data.max_train_problems: must be 0 or more"),
+        (d.replay_problems >= 0, "data.replay_problems: must be 0 or more"),
+        (not d.replay_problems or d.max_train_problems > 0,
+         "data.replay_problems: needs data.max_train_problems (replayed problems are the training side's rest)"),
         (g.samples == 1 or g.temperature > 0, "generation.temperature: several samples need temperature > 0"),
         (all(url.startswith(("http://", "https://")) for url in g.endpoint_url),
          f"generation.endpoint_url: every URL must start with http:// or https:// (got {', '.join(g.endpoint_url)})"),

@@ -78,8 +78,10 @@ def _train_worker(config: RunConfig, out: Path, do_train: bool) -> RunDir:
     run = RunDir(out)
     if do_train:
         library_switches()
-        training = Training(config.train, config.generation.language, resolve_model(config.model.name_or_path))
-        train(training, run, select(config.data).train, SilentProgress())
+        selection = select(config.data)
+        training = Training(config.train, config.generation.language, resolve_model(config.model.name_or_path),
+                            tuple(selection.replay), config.generation)
+        train(training, run, selection.train, SilentProgress())
     return run
 
 

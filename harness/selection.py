@@ -7,7 +7,7 @@ split.json, so a resumed run evaluates exactly the problems it started with.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harness.config import DataConfig
 from harness.errors import RunDirError
@@ -25,6 +25,7 @@ class Selection:
     train: list[Problem]
     held_out: list[Problem]  # every held-out problem that survived the contamination check
     seen: list[Problem]  # training problems also evaluated (eval.seen_problems), reported apart
+    replay: list[Problem] = field(default_factory=list)  # trained on with the base's own answers (data.replay_problems)
 
     def evaluated(self, max_problems: int) -> list[Problem]:
         """Held-out problems to evaluate (the first `max_problems` by id when capped), then the seen sample."""
@@ -58,15 +59,19 @@ def select(d: DataConfig, seen_problems: int = 0) -> Selection:
     report = contamination.check(train, held, d.ngram, d.ngram_threshold, d.contamination)  # the whole training side
     dropped = report.removed()
     held = [p for p in held if p.id not in dropped]
+    replay: list[Problem] = []
     if d.max_train_problems:  # a seeded sample of the training side trains; the rest of it is on neither side
-        train = sorted(train, key=lambda p: rank(p.id, d.split_seed))[:d.max_train_problems]
+        ranked = sorted(train, key=lambda p: rank(p.id, d.split_seed))
+        train = ranked[:d.max_train_problems]
+        replay = ranked[d.max_train_problems:d.max_train_problems + d.replay_problems]
     seen_pool = sorted((p for p in train if p.test_count), key=lambda p: rank(p.id, d.split_seed))
     sources: dict[str, dict[str, object]] = {"source": {"name": d.source, **problems.to_json()}}
     if train_source:
         sources["train_source"] = {"name": d.train_source, **train_source.to_json()}
     split = Split(train=tuple(sorted(p.id for p in train)), held_out=tuple(sorted(p.id for p in held)),
-                  seed=d.split_seed, method=method, extra={"contamination": report.to_json(), "sources": sources})
-    return Selection(split, train, sorted(held, key=lambda p: p.id), seen_pool[:seen_problems])
+                  seed=d.split_seed, method=method, extra={"contamination": report.to_json(), "sources": sources,
+                                                           **({"replay": sorted(p.id for p in replay)} if replay else {})})
+    return Selection(split, train, sorted(held, key=lambda p: p.id), seen_pool[:seen_problems], replay)
 
 
 def prepare_split(run: RunDir, d: DataConfig, seen_problems: int) -> Selection:

@@ -53,6 +53,7 @@ class RunContext:
     time_scale: float
     model_path: str = ""  # the resolved model: a rebuilt builtin model must not reuse old completions
     train_problems: list[Problem] = field(default_factory=list)
+    replay_problems: list[Problem] = field(default_factory=list)  # data.replay_problems: trained on with the base's answers
     problems: list[Problem] = field(default_factory=list)  # evaluated, in order
     labels: dict[str, str | None] = field(default_factory=dict)  # label -> adapter directory (None: no weights)
     engine_record: dict[str, Any] = field(default_factory=dict)  # env.json's engine fields
@@ -91,6 +92,7 @@ def select_problems(ctx: RunContext) -> None:
     """split.json, and the problems to evaluate (eval/problems.json) with their labels: base first, then adapters."""
     selection = prepare_split(ctx.run, ctx.config.data, ctx.config.eval.seen_problems)
     ctx.train_problems = selection.train
+    ctx.replay_problems = selection.replay
     if ctx.plan.eval:
         ctx.problems = selection.evaluated(ctx.config.eval.max_problems)
         write_problem_index(ctx.run, ctx.problems, set(selection.split.held_out))
@@ -126,7 +128,8 @@ def train(ctx: RunContext) -> None:
         from harness.training import Training
         from harness.training import train as fine_tune
 
-        training = Training(ctx.config.train, ctx.config.generation.language, ctx.model_path)
+        training = Training(ctx.config.train, ctx.config.generation.language, ctx.model_path,
+                            tuple(ctx.replay_problems), ctx.config.generation)
         ctx.labels["adapter"] = str(fine_tune(training, ctx.run, ctx.train_problems, ctx.progress))
     elif ctx.run.adapter.is_dir() and "adapter" not in ctx.labels:
         ctx.labels["adapter"] = str(ctx.run.adapter)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.checkpoints import last_resumable
-from harness.config import TrainConfig
+from harness.config import GenerationConfig, TrainConfig
 from harness.distributed import is_main, world_size
 from harness.errors import DataError, HarnessError
 from harness.problems import Problem
@@ -29,6 +29,8 @@ class Training:
     train: TrainConfig
     language: Language
     model_path: str  # resolved (a local folder or a hub name), the one generation loads too
+    replay: tuple[Problem, ...] = ()  # data.replay_problems: their rows are the base model's own answers
+    sampling: GenerationConfig | None = None  # how those answers are sampled (the run's generation settings)
 
 
 def training_rows(problems: list[Problem], language: Language = Language.PYTHON) -> list[dict]:
@@ -72,18 +74,18 @@ def _sft_config(t: TrainConfig, output_dir: Path, cuda: bool):
     )
 
 
-def _datasets(training: Training, problems: list[Problem]):
-    """Training rows, and eval rows from a share of the problems (by problem, never by row)."""
+def _datasets(training: Training, problems: list[Problem], replayed: list[dict]):
+    """Training rows (self-replay rows added), and eval rows from a share of the problems (by problem, never by row)."""
     from datasets import Dataset
 
     from harness.problems.split import rank
 
     language, t = training.language, training.train
     if not t.eval_fraction:
-        return Dataset.from_list(training_rows(problems, language)), None
+        return Dataset.from_list(training_rows(problems, language) + replayed), None
     ordered = sorted(problems, key=lambda p: rank(p.id, t.seed))
     count = max(1, round(len(ordered) * t.eval_fraction))
-    return (Dataset.from_list(training_rows(ordered[count:], language)),
+    return (Dataset.from_list(training_rows(ordered[count:], language) + replayed),
             Dataset.from_list(training_rows(ordered[:count], language)))
 
 
@@ -134,7 +136,15 @@ def make_trainer(training: Training, run: RunDir, problems: list[Problem], progr
         target_modules=list(t.target_modules),
         task_type="CAUSAL_LM",
     )
-    train_rows, eval_rows = _datasets(training, problems)
+    replayed = []
+    if training.replay:
+        from harness.training.self_replay import replay_rows
+
+        assert training.sampling is not None
+        saved = run.train / "self_replay.jsonl" if is_main() else None  # other ranks sample the same rows (same seed)
+        replayed = replay_rows(saved, model, tokenizer, training.replay, training.language, training.sampling, t.seed,
+                               progress)
+    train_rows, eval_rows = _datasets(training, problems, replayed)
     guard = LoraGradientGuard(t.zero_grad_patience)
     trainer = SFTTrainer(
         model=model,

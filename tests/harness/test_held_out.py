@@ -7,7 +7,7 @@ import datasets
 import pytest
 
 from harness.config import load_config
-from harness.errors import DataError
+from harness.errors import ConfigError, DataError
 from harness.problems.bundled import load_bundled
 from harness.problems.contamination import check
 from harness.problems.split import split_by_date, split_problems
@@ -102,3 +102,19 @@ def test_max_train_problems_trains_a_seeded_sample_and_the_seen_ones_come_from_i
     assert capped.split == select(config.data, config.eval.seen_problems).split  # the same sample every time
     other = select(load_config(None, ["data.max_train_problems=10", "data.split_seed=1"]).data)
     assert set(other.split.train) != set(capped.split.train)
+
+
+def test_replayed_problems_are_the_next_of_the_training_sample_and_on_neither_other_side():
+    config = load_config(None, ["data.max_train_problems=8", "data.replay_problems=5", "eval.seen_problems=8"])
+    selection = select(config.data, config.eval.seen_problems)
+    without = select(load_config(None, ["data.max_train_problems=13"]).data)
+    replayed = {p.id for p in selection.replay}
+    assert len(replayed) == 5 and replayed == set(without.split.train) - set(selection.split.train)
+    assert not replayed & set(selection.split.held_out) and not replayed & {p.id for p in selection.seen}
+    assert selection.split.extra["replay"] == sorted(replayed)  # split.json says which prompts trained too
+    assert select(load_config(None, ["data.max_train_problems=8"]).data).replay == []
+
+
+def test_replay_without_a_training_sample_is_a_config_error():
+    with pytest.raises(ConfigError, match="data.replay_problems: needs data.max_train_problems"):
+        load_config(None, ["data.replay_problems=4"])
