@@ -72,6 +72,9 @@ def held_out(split: dict) -> dict:
     counts = split.get("counts", {})
     seed = f" (seed {split['seed']})" if "seed" in split else ""
     lines = [f"Split: {split.get('method', '?')}{seed}: {counts_words(counts)}."]
+    if split.get("replay"):
+        lines.append(f"Self-replay: the adapter also trained on the base model's own answers to {len(split['replay'])} "
+                     "more training-side problems (never held out, never scored).")
     c = split.get("contamination")
     if c:
         found = ", ".join(f"{kind} {n}" for kind, n in c.get("counts", {}).items()) or "nothing"

@@ -4,7 +4,7 @@ A LoRA that learns a few problems by heart rewrites what a small model does ever
 smoke default, its answers to problems it never saw were junk (no program, 32 of 32) while the
 base's were programs that ran. Training it also on what the base itself writes for other
 problems holds it to the base where it learns nothing (benchmarks/RESULTS.md: held-out answers
-that run went from 0 to 19 of 32, and the 8 learned problems stayed learned).
+that run went from 0 to 18 of 32, and the 8 learned problems stayed learned).
 
 The answers are sampled once, before the first step, with the run's generation settings and the
 training seed, and saved in `train/self_replay.jsonl`: a resumed run trains on the same rows.

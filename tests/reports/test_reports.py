@@ -162,3 +162,12 @@ def test_a_real_run_reports_every_problem_and_its_engine_checks(smoke_run, tmp_p
     samples = sum(1 for label in ("base", "adapter") for _ in (run / "eval" / label / "results.jsonl").open())
     pages = "".join(p.read_text() for p in files.pages.glob("*.html"))
     assert pages.count('<details id="') == samples  # every judged sample of the real run has its drill-down
+
+
+def test_held_out_section_says_when_the_adapter_also_trained_on_the_base_models_own_answers():
+    from reports.sections import held_out
+
+    split = {"method": "hash", "seed": 0, "counts": {"train": 8, "held_out": 15}}
+    assert not any("Self-replay" in line for line in held_out(split)["lines"])
+    lines = held_out({**split, "replay": ["bundled/a", "bundled/b"]})["lines"]
+    assert any(line.startswith("Self-replay:") and "own answers to 2 more training-side problems" in line for line in lines)
